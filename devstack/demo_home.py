@@ -1,0 +1,198 @@
+"""The demo home seeded by ``make run``: one complete document per device type it shows.
+
+The README's Firestore contract section shows these same documents; a test keeps them equal.
+"""
+
+from typing import Any
+
+T = "action.devices.traits."
+INFO = {"manufacturer": "Acme", "model": "demo-1", "hwVersion": "1.0", "swVersion": "1.0.0"}
+
+DEMO_DEVICES: dict[str, dict[str, Any]] = {
+    "kitchen-light": {
+        "type": "action.devices.types.LIGHT",
+        "traits": [T + "OnOff", T + "Brightness", T + "ColorSetting"],
+        "name": {"name": "Kitchen light", "defaultNames": ["Acme bulb"], "nicknames": ["lamp"]},
+        "willReportState": True,
+        "roomHint": "Kitchen",
+        "deviceInfo": INFO,
+        "attributes": {
+            "colorModel": "rgb",
+            "colorTemperatureRange": {"temperatureMinK": 2000, "temperatureMaxK": 9000},
+        },
+        "customData": {"hubId": "hub-1"},
+        "states": {
+            "online": True,
+            "on": True,
+            "brightness": 80,
+            "color": {"spectrumRgb": 16744448},
+        },
+    },
+    "desk-outlet": {
+        "type": "action.devices.types.OUTLET",
+        "traits": [T + "OnOff"],
+        "name": {"name": "Desk outlet"},
+        "willReportState": True,
+        "roomHint": "Office",
+        "states": {"online": True, "on": False},
+    },
+    "hall-thermostat": {
+        "type": "action.devices.types.THERMOSTAT",
+        "traits": [T + "TemperatureSetting"],
+        "name": {"name": "Hall thermostat"},
+        "willReportState": True,
+        "roomHint": "Hallway",
+        "attributes": {
+            "availableThermostatModes": ["off", "heat", "cool", "heatcool"],
+            "thermostatTemperatureUnit": "C",
+            "thermostatTemperatureRange": {"minThresholdCelsius": 10, "maxThresholdCelsius": 32},
+            "bufferRangeCelsius": 2,
+        },
+        "states": {
+            "online": True,
+            "thermostatMode": "heat",
+            "thermostatTemperatureSetpoint": 21,
+            "thermostatTemperatureAmbient": 19.5,
+            "thermostatHumidityAmbient": 45,
+        },
+    },
+    "front-door-lock": {
+        "type": "action.devices.types.LOCK",
+        "traits": [T + "LockUnlock"],
+        "name": {"name": "Front door"},
+        "willReportState": True,
+        "roomHint": "Entrance",
+        "states": {"online": True, "isLocked": True, "isJammed": False},
+    },
+    "living-room-blinds": {
+        "type": "action.devices.types.BLINDS",
+        "traits": [T + "OpenClose"],
+        "name": {"name": "Living room blinds"},
+        "willReportState": True,
+        "roomHint": "Living room",
+        "attributes": {"discreteOnlyOpenClose": False},
+        "states": {"online": True, "openPercent": 0},
+    },
+    "bedroom-fan": {
+        "type": "action.devices.types.FAN",
+        "traits": [T + "OnOff", T + "FanSpeed"],
+        "name": {"name": "Bedroom fan"},
+        "willReportState": True,
+        "roomHint": "Bedroom",
+        "attributes": {
+            "availableFanSpeeds": {
+                "speeds": [
+                    {
+                        "speed_name": "low",
+                        "speed_values": [{"speed_synonym": ["low", "slow"], "lang": "en"}],
+                    },
+                    {
+                        "speed_name": "high",
+                        "speed_values": [{"speed_synonym": ["high", "fast"], "lang": "en"}],
+                    },
+                ],
+                "ordered": True,
+            },
+            "reversible": True,
+        },
+        "states": {"online": True, "on": False, "currentFanSpeedSetting": "low"},
+    },
+    "kitchen-speaker": {
+        "type": "action.devices.types.SPEAKER",
+        "traits": [T + "OnOff", T + "Volume"],
+        "name": {"name": "Kitchen speaker"},
+        "willReportState": True,
+        "roomHint": "Kitchen",
+        "attributes": {"volumeMaxLevel": 100, "volumeCanMuteAndUnmute": True, "levelStepSize": 5},
+        "states": {"online": True, "on": True, "currentVolume": 30, "isMuted": False},
+    },
+    "washer": {
+        "type": "action.devices.types.WASHER",
+        "traits": [T + "OnOff", T + "StartStop", T + "Modes", T + "Toggles"],
+        "name": {"name": "Washer"},
+        "willReportState": True,
+        "roomHint": "Laundry room",
+        "attributes": {
+            "pausable": True,
+            "availableModes": [
+                {
+                    "name": "load",
+                    "name_values": [{"name_synonym": ["load", "size"], "lang": "en"}],
+                    "settings": [
+                        {
+                            "setting_name": "small",
+                            "setting_values": [
+                                {"setting_synonym": ["small", "half"], "lang": "en"}
+                            ],
+                        },
+                        {
+                            "setting_name": "large",
+                            "setting_values": [
+                                {"setting_synonym": ["large", "full"], "lang": "en"}
+                            ],
+                        },
+                    ],
+                    "ordered": True,
+                }
+            ],
+            "availableToggles": [
+                {
+                    "name": "quiet",
+                    "name_values": [{"name_synonym": ["quiet", "silent"], "lang": "en"}],
+                }
+            ],
+        },
+        "states": {
+            "online": True,
+            "on": True,
+            "isRunning": False,
+            "isPaused": False,
+            "currentModeSettings": {"load": "small"},
+            "currentToggleSettings": {"quiet": False},
+        },
+    },
+    "movie-night": {
+        "type": "action.devices.types.SCENE",
+        "traits": [T + "Scene"],
+        "name": {"name": "Movie night"},
+        "willReportState": False,
+        "attributes": {"sceneReversible": True},
+        "states": {"online": True},
+    },
+    "air-monitor": {
+        "type": "action.devices.types.SENSOR",
+        "traits": [T + "SensorState"],
+        "name": {"name": "Air monitor"},
+        "willReportState": True,
+        "roomHint": "Living room",
+        "attributes": {
+            "sensorStatesSupported": [
+                {
+                    "name": "AirQuality",
+                    "descriptiveCapabilities": {
+                        "availableStates": ["healthy", "moderate", "unhealthy", "very unhealthy"]
+                    },
+                }
+            ]
+        },
+        "states": {
+            "online": True,
+            "currentSensorStateData": [{"name": "AirQuality", "currentSensorState": "healthy"}],
+        },
+    },
+    "garage-outlet": {
+        "type": "action.devices.types.OUTLET",
+        "traits": [T + "OnOff"],
+        "name": {"name": "Garage outlet"},
+        "willReportState": True,
+        "roomHint": "Garage",
+        "states": {"online": False, "on": False},
+    },
+}
+
+
+def seed(store: Any, user_id: str) -> int:
+    """Write the demo devices for ``user_id`` (replacing earlier copies); returns the count."""
+    for device_id, document in DEMO_DEVICES.items():
+        store.device(user_id, device_id).set(document)
+    return len(DEMO_DEVICES)

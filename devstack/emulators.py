@@ -1,0 +1,123 @@
+"""Start and stop the Google Cloud emulators from the machine's Google Cloud CLI.
+
+Each emulator runs in its own process group on 127.0.0.1, so stopping it stops Java too.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+FIRESTORE_SCRIPT = "platform/cloud-firestore-emulator/cloud_firestore_emulator"
+PUBSUB_SCRIPT = "platform/pubsub-emulator/bin/cloud-pubsub-emulator"
+
+
+def sdk_root() -> Path:
+    """The Google Cloud CLI's installation folder (CLOUDSDK_ROOT_DIR, else found from gcloud)."""
+    if os.environ.get("CLOUDSDK_ROOT_DIR"):
+        return Path(os.environ["CLOUDSDK_ROOT_DIR"])
+    gcloud = shutil.which("gcloud")
+    if gcloud is None:
+        raise RuntimeError("gcloud is not on PATH: install the Google Cloud CLI (see README)")
+    return Path(gcloud).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class Emulator:
+    """One running emulator process; ``host`` is what the *_EMULATOR_HOST variables take."""
+
+    name: str
+    port: int
+    process: subprocess.Popen[bytes]
+    log: IO[bytes] = field(repr=False)
+
+    @property
+    def host(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        self.log.close()
+
+
+def _start(name: str, command: list[str], port: int, log_path: Path, timeout: float) -> Emulator:
+    log = log_path.open("wb")
+    process = subprocess.Popen(
+        command,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    emulator = Emulator(name, port, process, log)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            emulator.stop()
+            raise RuntimeError(f"{name} emulator exited; see {log_path}")
+        try:
+            with urllib.request.urlopen(f"http://{emulator.host}/", timeout=1):
+                return emulator
+        except OSError:
+            time.sleep(0.2)
+    emulator.stop()
+    raise RuntimeError(f"{name} emulator did not start within {timeout} s; see {log_path}")
+
+
+def start_firestore(
+    project: str,
+    log_path: Path,
+    *,
+    port: int | None = None,
+    rules: Path | None = None,
+    functions_host: str | None = None,
+    timeout: float = 60,
+) -> Emulator:
+    """The Firestore emulator, native mode, on 127.0.0.1."""
+    port = port or free_port()
+    command = [
+        str(sdk_root() / FIRESTORE_SCRIPT),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--project_id",
+        project,
+    ]
+    if rules:
+        command += ["--rules", str(rules)]
+    if functions_host:
+        command += ["--functions_emulator", functions_host]
+    return _start("firestore", command, port, log_path, timeout)
+
+
+def start_pubsub(
+    project: str, log_path: Path, port: int | None = None, timeout: float = 60
+) -> Emulator:
+    """The Pub/Sub emulator on 127.0.0.1."""
+    port = port or free_port()
+    command = [
+        str(sdk_root() / PUBSUB_SCRIPT),
+        "--host=127.0.0.1",
+        f"--port={port}",
+        f"--project={project}",
+    ]
+    return _start("pubsub", command, port, log_path, timeout)

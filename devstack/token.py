@@ -1,0 +1,43 @@
+"""Print a fresh access token for a user of the running local stack: ``make token USER_ID=x``."""
+
+import os
+import socket
+import sys
+from datetime import UTC, datetime, timedelta
+
+from devstack.local import PROJECT, firestore_host
+from functions import auth
+from functions.repository import Store
+
+
+def issue_token(store: Store, user_id: str, ttl_seconds: int = 3600) -> str:
+    """Store a new access token's hash for ``user_id`` and return the token."""
+    token = auth.issue(user_id)
+    record = auth.record(user_id, auth.ACCESS, datetime.now(UTC), timedelta(seconds=ttl_seconds))
+    store.save_token(auth.token_hash(token), record)
+    return token
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) != 2 or not argv[1] or "/" in argv[1]:
+        print("usage: make token USER_ID=<agentUserId>", file=sys.stderr)
+        return 2
+    host = firestore_host()
+    address, _, port = host.rpartition(":")
+    try:
+        socket.create_connection((address, int(port)), timeout=2).close()
+    except OSError:
+        print(
+            f"no Firestore emulator at {host}: start the local stack with `make run`",
+            file=sys.stderr,
+        )
+        return 1
+    os.environ["FIRESTORE_EMULATOR_HOST"] = host
+    from functions.store import FirestoreStore
+
+    print(issue_token(FirestoreStore.connect(PROJECT), argv[1]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,76 @@
+"""An in-memory Store: the same interface as FirestoreStore, for unit tests."""
+
+import copy
+import threading
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, TypeVar
+
+from functions import auth
+from functions.repository import Document, Snapshot, StatePatches
+
+T = TypeVar("T")
+
+
+class MemoryStore:
+    """Store kept in dictionaries; ``round_trips`` counts the calls a real store would make."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, dict[str, Any]] = {}
+        self.devices: dict[str, dict[str, dict[str, Any]]] = {}
+        self.tokens: dict[str, dict[str, Any]] = {}
+        self.round_trips = 0
+        self._lock = threading.Lock()
+
+    def put_device(self, user_id: str, device_id: str, document: dict[str, Any]) -> None:
+        self.devices.setdefault(user_id, {})[device_id] = copy.deepcopy(document)
+
+    def issue_token(self, user_id: str, ttl: timedelta = timedelta(hours=1)) -> str:
+        token = auth.issue(user_id)
+        self.save_token(
+            auth.token_hash(token), auth.record(user_id, auth.ACCESS, datetime.now(UTC), ttl)
+        )
+        return token
+
+    def read(self, token_hash: str, user_id: str, device_ids: Sequence[str]) -> Snapshot:
+        self.round_trips += 1
+        stored = self.devices.get(user_id, {})
+        return Snapshot(
+            token=copy.deepcopy(self.tokens.get(token_hash)),
+            devices={i: copy.deepcopy(stored.get(i)) for i in device_ids},
+        )
+
+    def list_devices(self, user_id: str) -> dict[str, Document]:
+        self.round_trips += 1
+        return {i: copy.deepcopy(d) for i, d in self.devices.get(user_id, {}).items()}
+
+    def update_states(
+        self,
+        token_hash: str,
+        user_id: str,
+        device_ids: Sequence[str],
+        plan: Callable[[Snapshot], tuple[StatePatches, T]],
+    ) -> T:
+        with self._lock:
+            patches, result = plan(self.read(token_hash, user_id, device_ids))
+            for device_id, patch in patches.items():
+                self.devices[user_id][device_id].setdefault("states", {}).update(
+                    copy.deepcopy(patch)
+                )
+            return result
+
+    def set_linked(self, user_id: str, linked: bool) -> None:
+        self.round_trips += 1
+        self.users.setdefault(user_id, {})["linked"] = linked
+
+    def save_token(self, token_hash: str, record: Document) -> None:
+        if token_hash in self.tokens:
+            raise ValueError("token exists")
+        self.tokens[token_hash] = dict(record)
+
+    def revoke_tokens(self, user_id: str) -> int:
+        self.round_trips += 1
+        live = [r for r in self.tokens.values() if r["userId"] == user_id and not r["revoked"]]
+        for record in live:
+            record["revoked"] = True
+        return len(live)
