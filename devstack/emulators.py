@@ -48,14 +48,34 @@ class Emulator:
         return f"127.0.0.1:{self.port}"
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait()
+        """Stop the whole process group (the launcher script and its Java child)."""
+        stop_group(self.process)
         self.log.close()
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def stop_group(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
+    """SIGTERM a process group started with start_new_session, then wait until all of it is gone
+    (SIGKILL after ``timeout``)."""
+    pgid = process.pid
+    if _group_alive(pgid):
+        os.killpg(pgid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        process.poll()
+        if not _group_alive(pgid):
+            break
+        time.sleep(0.1)
+    else:
+        os.killpg(pgid, signal.SIGKILL)
+    process.wait()
 
 
 def _start(name: str, command: list[str], port: int, log_path: Path, timeout: float) -> Emulator:

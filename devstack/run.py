@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 
 from devstack.demo_home import seed
-from devstack.emulators import start_firestore
+from devstack.emulators import start_firestore, stop_group
 from devstack.local import PROJECT, ROOT, emulator_address
 from devstack.token import issue_token
 
@@ -112,9 +112,8 @@ Another token: make token USER_ID={DEMO_USER}      Stop: Ctrl-C
         return 0
     finally:
         print("stopping ...", flush=True)
-        if server is not None and server.poll() is None:
-            os.killpg(server.pid, signal.SIGTERM)
-            server.wait(timeout=10)
+        if server is not None:
+            stop_group(server)
         firestore.stop()
 
 
