@@ -5,14 +5,21 @@ VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
 USER_ID ?= demo
+# checkov lives in its own virtualenv: its dependency tree must not move the product's pins.
+CHECKOV_VENV := .venv-checkov
+CHECKOV_INSTALLED := $(CHECKOV_VENV)/.installed
+# Variables file for plan/deploy, relative to terraform/.
+TFVARS ?= terraform.tfvars
 
-.PHONY: help venv run test check fmt token clean
+.PHONY: help venv checkov run test check fmt token demo plan deploy clean
 
 help:
-	@echo "make run      local stack: Firestore emulator, demo home, fulfillment (Ctrl-C stops it)"
+	@echo "make run      local stack: emulators, the three functions, local Home Graph, demo home"
 	@echo "make test     unit and integration tests (starts and stops its own emulator)"
 	@echo "make check    ruff, mypy (never edits files); make fmt formats"
 	@echo "make token USER_ID=<id>   a fresh access token on the running local stack"
+	@echo "make demo ARGS='state desk-outlet on=true'   act as a device backend (make demo for help)"
+	@echo "make plan / make deploy   terraform plan / apply with terraform/$(TFVARS) (docs/deployment.md)"
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,16 +28,25 @@ $(INSTALLED): requirements.txt requirements-dev.txt
 
 venv: $(INSTALLED)
 
+$(CHECKOV_INSTALLED): requirements-checkov.txt
+	$(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-checkov.txt
+	touch $(CHECKOV_INSTALLED)
+
+checkov: $(CHECKOV_INSTALLED)
+
 run: venv
 	$(PY) -m devstack.run
 
-test: venv
+test: venv checkov
 	$(PY) -m pytest
 
 check: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	terraform fmt -check -recursive terraform
+	@if [ -d terraform/.terraform ]; then terraform -chdir=terraform validate; fi
 
 fmt: venv
 	$(VENV)/bin/ruff check --fix .
@@ -38,6 +54,17 @@ fmt: venv
 
 token: venv
 	@$(PY) -m devstack.token "$(USER_ID)"
+
+demo: venv
+	@$(PY) -m devstack.demo $(ARGS)
+
+plan:
+	terraform -chdir=terraform init -input=false
+	terraform -chdir=terraform plan -input=false -var-file=$(TFVARS)
+
+deploy:
+	terraform -chdir=terraform init -input=false
+	terraform -chdir=terraform apply -input=false -var-file=$(TFVARS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache

@@ -1,12 +1,14 @@
 """Cloud Functions entry points; each decodes its input and hands it to one function."""
 
-from typing import TYPE_CHECKING
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 import functions_framework
 
 from functions import webhook, wiring
 
 if TYPE_CHECKING:
+    from cloudevents.http import CloudEvent
     from flask import Request
 
 
@@ -17,3 +19,33 @@ def fulfillment(request: "Request") -> tuple[str, int, dict[str, str]]:
         request.method, request.headers.get("Authorization"), request.get_data(), wiring.store
     )
     return answer.flask()
+
+
+@functions_framework.cloud_event
+def on_device_written(event: "CloudEvent") -> None:
+    """Firestore ``document.v1.written`` on users/{userId}/devices/{deviceId}: publish changes."""
+    from functions.written import handle_written
+
+    data: Any = event.data
+    body = data.encode() if isinstance(data, str) else bytes(data or b"")
+    when = datetime.fromisoformat(str(event["time"]).replace("Z", "+00:00"))
+    settings = wiring.config()
+    handle_written(
+        body,
+        event_id=str(event["id"]),
+        event_time=when,
+        users=wiring.store(),
+        outbox=wiring.ledger(),
+        publisher=wiring.publisher,
+        max_age=timedelta(seconds=settings.max_event_age_seconds),
+    )
+
+
+@functions_framework.cloud_event
+def on_device_change(event: "CloudEvent") -> None:
+    """Pub/Sub ``messagePublished`` on the device-changes topic: update Home Graph."""
+    from functions.pipeline import handle_change
+
+    data: Any = event.data
+    message = data.get("message") if isinstance(data, dict) else None
+    handle_change(wiring.pipeline(), message if isinstance(message, dict) else {"data": None})

@@ -16,6 +16,15 @@ def emulator_address(name: str) -> tuple[str, int]:
 
 
 def firestore_host() -> str:
-    """FIRESTORE_EMULATOR_HOST if set, else firebase.json's Firestore emulator address."""
+    """The running local stack's Firestore emulator, else FIRESTORE_EMULATOR_HOST, else
+    firebase.json's address."""
+    if STATE_FILE.exists():
+        return str(json.loads(STATE_FILE.read_text())["firestore"])
+    if os.environ.get("FIRESTORE_EMULATOR_HOST"):
+        return os.environ["FIRESTORE_EMULATOR_HOST"]
     host, port = emulator_address("firestore")
-    return os.environ.get("FIRESTORE_EMULATOR_HOST", f"{host}:{port}")
+    return f"{host}:{port}"
+
+
+STATE_FILE = ROOT / ".devstack" / "stack.json"
+"""Where the running local stack notes its Home Graph URL for ``make demo``."""

@@ -1,108 +1,83 @@
-"""``make run``: the local stack. Firestore emulator, demo home, fulfillment; Ctrl-C stops all."""
+"""``make run``: the whole local pipeline on 127.0.0.1, the demo home linked; Ctrl-C stops it."""
 
 import argparse
-import os
+import json
 import signal
 import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 
 from devstack.demo_home import seed
-from devstack.emulators import start_firestore, stop_group
-from devstack.local import PROJECT, ROOT, emulator_address
-from devstack.token import issue_token
+from devstack.local import PROJECT, ROOT, STATE_FILE, emulator_address
+from devstack.stack import LocalStack, Ports
 
 DEMO_USER = "demo"
 
 
-def port_free(host: str, port: int) -> bool:
+def port_free(port: int) -> bool:
     with socket.socket() as sock:
-        return sock.connect_ex((host, port)) != 0
-
-
-def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited with code {process.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {timeout} s")
+        return sock.connect_ex(("127.0.0.1", port)) != 0
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--firestore-port", type=int, help="default: firebase.json's")
     parser.add_argument("--functions-port", type=int, help="default: firebase.json's")
+    parser.add_argument("--pubsub-port", type=int, help="default: firebase.json's")
     args = parser.parse_args(argv)
-    logs = ROOT / ".devstack"
-    logs.mkdir(exist_ok=True)
-    fs_host, fs_port = emulator_address("firestore")
-    fn_host, fn_port = emulator_address("functions")
-    fs_port = args.firestore_port or fs_port
-    fn_port = args.functions_port or fn_port
-    for host, port in ((fs_host, fs_port), (fn_host, fn_port)):
-        if not port_free(host, port):
-            print(f"{host}:{port} is in use (see firebase.json); stop what holds it first")
-            return 1
-    print(f"starting the Firestore emulator on {fs_host}:{fs_port} ...", flush=True)
-    firestore = start_firestore(
-        PROJECT, logs / "firestore.log", port=fs_port, rules=ROOT / "firestore.rules"
+    functions = args.functions_port or emulator_address("functions")[1]
+    ports = Ports(
+        firestore=args.firestore_port or emulator_address("firestore")[1],
+        pubsub=args.pubsub_port or emulator_address("pubsub")[1],
+        fulfillment=functions,
+        written=functions + 1,
+        change=functions + 2,
     )
-    server: subprocess.Popen[bytes] | None = None
+    busy = [
+        p
+        for p in (ports.firestore, ports.pubsub, ports.fulfillment, ports.written, ports.change)
+        if not port_free(p)
+    ]
+    if busy:
+        print(f"ports {busy} are in use (see firebase.json); stop what holds them first")
+        return 1
+    print("starting the Firestore and Pub/Sub emulators and the three functions ...", flush=True)
+    stack = LocalStack(
+        PROJECT,
+        ROOT / ".devstack",
+        ports=ports,
+        settings={"REQUEST_SYNC_MIN_INTERVAL_SECONDS": "2"},
+    )
     try:
-        env = {
-            **os.environ,
-            "FIRESTORE_EMULATOR_HOST": firestore.host,
-            "GOOGLE_CLOUD_PROJECT": PROJECT,
-        }
-        os.environ.update(FIRESTORE_EMULATOR_HOST=firestore.host, GOOGLE_CLOUD_PROJECT=PROJECT)
-        from functions.store import FirestoreStore
-
-        store = FirestoreStore.connect(PROJECT)
-        devices = seed(store, DEMO_USER)
-        token = issue_token(store, DEMO_USER)
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "functions_framework",
-                "--target",
-                "fulfillment",
-                "--source",
-                str(ROOT / "main.py"),
-                "--host",
-                fn_host,
-                "--port",
-                str(fn_port),
-            ],
-            env=env,
-            cwd=ROOT,
-            start_new_session=True,
+        stack.start()
+        assert stack.homegraph and stack.firestore and stack.pubsub
+        devices = seed(stack.store, DEMO_USER)
+        stack.link(DEMO_USER)
+        token = stack.token_for(DEMO_USER)
+        STATE_FILE.write_text(
+            json.dumps({"homegraph": stack.homegraph.url, "firestore": stack.firestore.host})
         )
-        url = f"http://{fn_host}:{fn_port}/"
-        wait_for_http(url, server)
+        url = stack.url("fulfillment")
         print(
             f"""
 Local stack is up (project {PROJECT}).
-  Firestore emulator  {firestore.host}   (FIRESTORE_EMULATOR_HOST)
+  Firestore emulator  {stack.firestore.host}   (FIRESTORE_EMULATOR_HOST)
+  Pub/Sub emulator    {stack.pubsub.host}   (PUBSUB_EMULATOR_HOST)
   fulfillment         {url}
-  demo home           user '{DEMO_USER}', {devices} devices
+  on_device_written   {stack.url("written")}  (Firestore emulator delivers document events)
+  on_device_change    {stack.url("change")}  (Pub/Sub push subscription)
+  local Home Graph    {stack.homegraph.url}  (Google's side; calls the fulfillment's SYNC)
+  demo home           user '{DEMO_USER}', {devices} devices, linked
 
 Try it:
   curl -s {url} -H 'Authorization: Bearer {token}' \\
     -H 'Content-Type: application/json' \\
     -d '{{"requestId":"1","inputs":[{{"intent":"action.devices.SYNC"}}]}}'
 
-Another token: make token USER_ID={DEMO_USER}      Stop: Ctrl-C
+Walk-through (another terminal; README "Watch Home Graph follow Firestore"):
+  make demo ARGS="state desk-outlet on=true"     then   make demo ARGS="google desk-outlet"
+  make demo ARGS="add hall-light"                then   make demo ARGS="google"
+
+Another token: make token USER_ID={DEMO_USER}      Logs: .devstack/*.log      Stop: Ctrl-C
 """,
             flush=True,
         )
@@ -112,9 +87,8 @@ Another token: make token USER_ID={DEMO_USER}      Stop: Ctrl-C
         return 0
     finally:
         print("stopping ...", flush=True)
-        if server is not None:
-            stop_group(server)
-        firestore.stop()
+        stack.stop()
+        STATE_FILE.unlink(missing_ok=True)
 
 
 def interrupt(_signum: int, _frame: object) -> None:

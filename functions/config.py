@@ -1,32 +1,58 @@
-"""Settings from the environment, read once; Terraform sets the same variable names."""
+"""Settings from the environment, read once; Terraform sets exactly these variable names."""
 
 import os
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, fields
 
 
 @dataclass(frozen=True)
 class Config:
-    """Everything the functions read from their environment."""
+    """Everything the functions read from their environment (see ENV_VARS for the names)."""
 
     project_id: str
-    """GOOGLE_CLOUD_PROJECT: the Google Cloud project (and Home Graph agent) id."""
     firestore_database: str = "(default)"
-    """FIRESTORE_DATABASE: the Firestore database id."""
     access_token_ttl_seconds: int = 3600
-    """ACCESS_TOKEN_TTL_SECONDS: lifetime of the access tokens this product issues."""
+    topic: str = "device-changes"
+    homegraph_endpoint: str = ""
+    request_sync_min_interval_seconds: float = 10.0
+    homegraph_timeout_seconds: float = 10.0
+    homegraph_retry_seconds: float = 30.0
+    report_state_min_interval_seconds: float = 1.0
+    new_user_grace_seconds: float = 120.0
+    max_event_age_seconds: float = 3600.0
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "Config":
+    def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
         """Read the settings; a missing project id or a bad number fails at start-up, loudly."""
-        env = dict(os.environ if env is None else env)
-        project = env.get("GOOGLE_CLOUD_PROJECT") or env.get("GCLOUD_PROJECT")
-        if not project:
+        env = os.environ if env is None else env
+        values: dict[str, object] = {}
+        for field in fields(cls):
+            raw = env.get(ENV_VARS[field.name])
+            if raw is None or raw == "":
+                continue
+            try:
+                values[field.name] = field.type(raw) if callable(field.type) else raw
+            except ValueError:
+                raise RuntimeError(f"{ENV_VARS[field.name]}={raw!r} is not valid") from None
+        if "project_id" not in values:
             raise RuntimeError("GOOGLE_CLOUD_PROJECT is not set")
-        ttl = int(env.get("ACCESS_TOKEN_TTL_SECONDS", "3600"))
-        if not 60 <= ttl <= 86400:
+        config = cls(**values)  # type: ignore[arg-type]
+        if not 60 <= config.access_token_ttl_seconds <= 86400:
             raise RuntimeError("ACCESS_TOKEN_TTL_SECONDS must be between 60 and 86400")
-        return cls(
-            project_id=project,
-            firestore_database=env.get("FIRESTORE_DATABASE", "(default)"),
-            access_token_ttl_seconds=ttl,
-        )
+        return config
+
+
+ENV_VARS: dict[str, str] = {
+    "project_id": "GOOGLE_CLOUD_PROJECT",
+    "firestore_database": "FIRESTORE_DATABASE",
+    "access_token_ttl_seconds": "ACCESS_TOKEN_TTL_SECONDS",
+    "topic": "DEVICE_CHANGES_TOPIC",
+    "homegraph_endpoint": "HOMEGRAPH_ENDPOINT",
+    "request_sync_min_interval_seconds": "REQUEST_SYNC_MIN_INTERVAL_SECONDS",
+    "homegraph_timeout_seconds": "HOMEGRAPH_TIMEOUT_SECONDS",
+    "homegraph_retry_seconds": "HOMEGRAPH_RETRY_SECONDS",
+    "report_state_min_interval_seconds": "REPORT_STATE_MIN_INTERVAL_SECONDS",
+    "new_user_grace_seconds": "NEW_USER_GRACE_SECONDS",
+    "max_event_age_seconds": "MAX_EVENT_AGE_SECONDS",
+}
+"""Config field -> the environment variable that sets it."""

@@ -19,12 +19,59 @@ T = TypeVar("T")
 USERS = "users"
 DEVICES = "devices"
 TOKENS = "tokens"
-COMMIT_ATTEMPTS = 12
+COMMIT_ATTEMPTS = 20
 BATCH_LIMIT = 500
 
 
 class ConflictError(RuntimeError):
-    """Concurrent writers kept changing the devices an EXECUTE planned to change."""
+    """Concurrent writers kept changing the documents a read-modify-write planned to change."""
+
+
+Writes = dict[str, dict[str, Any]]
+"""Document path -> the fields to set (update semantics; a missing document is created)."""
+
+
+def read_modify_write(
+    client: firestore.Client,
+    refs: Sequence[firestore.DocumentReference],
+    decide: Callable[[list[Any]], tuple[Writes, T]],
+) -> T:
+    """An optimistic transaction: read ``refs`` in one round trip, ``decide`` the writes, and
+    commit them atomically only if none of the documents changed since the read (update-time
+    preconditions; creation only if still absent). On a conflict: read and decide again.
+
+    Firestore's locking transactions deadlock when read-modify-writes of one document overlap
+    (each holds the read lock the other's commit waits for) and then time out; preconditions
+    give the same guarantee without locks, and a decision to write nothing costs no commit.
+    """
+    for attempt in range(COMMIT_ATTEMPTS):
+        found = {snap.reference.path: snap for snap in client.get_all(list(refs))}
+        snaps = [found[ref.path] for ref in refs]
+        writes, result = decide(snaps)
+        if not writes:
+            return result
+        batch = client.batch()
+        for snap in snaps:
+            fields = writes.get(snap.reference.path)
+            if fields is None:
+                continue
+            if snap.exists:
+                unchanged = client.write_option(last_update_time=snap.update_time)
+                batch.update(snap.reference, fields, option=unchanged)
+            else:
+                batch.create(snap.reference, fields)
+        try:
+            batch.commit()
+            return result
+        except (
+            exceptions.FailedPrecondition,
+            exceptions.Aborted,
+            exceptions.NotFound,
+            exceptions.AlreadyExists,
+            exceptions.Conflict,
+        ):
+            time.sleep(random.uniform(0, min(0.5, 0.005 * 2**attempt)))
+    raise ConflictError(f"documents kept changing during {COMMIT_ATTEMPTS} attempts")
 
 
 class FirestoreStore:
@@ -51,27 +98,9 @@ class FirestoreStore:
         return self.client.collection(TOKENS).document(token_hash)
 
     def read(self, token_hash: str, user_id: str, device_ids: Sequence[str]) -> Snapshot:
-        return self._read(token_hash, user_id, device_ids)[0]
-
-    def _read(
-        self, token_hash: str, user_id: str, device_ids: Sequence[str]
-    ) -> tuple[Snapshot, dict[str, Any]]:
-        """The snapshot, and each existing device's update time (its version)."""
-        token_ref = self.token(token_hash)
-        refs = {device_id: self.device(user_id, device_id) for device_id in device_ids}
-        found = {
-            snap.reference.path: snap for snap in self.client.get_all([token_ref, *refs.values()])
-        }
-        token = found.get(token_ref.path)
-        devices = {device_id: found.get(ref.path) for device_id, ref in refs.items()}
-        snapshot = Snapshot(
-            token=token.to_dict() if token and token.exists else None,
-            devices={
-                i: snap.to_dict() if snap and snap.exists else None for i, snap in devices.items()
-            },
-        )
-        versions = {i: snap.update_time for i, snap in devices.items() if snap and snap.exists}
-        return snapshot, versions
+        refs = [self.token(token_hash), *(self.device(user_id, i) for i in device_ids)]
+        found = {snap.reference.path: snap for snap in self.client.get_all(refs)}
+        return _snapshot([found[ref.path] for ref in refs], device_ids)
 
     def list_devices(self, user_id: str) -> dict[str, Document]:
         devices = self.user(user_id).collection(DEVICES)
@@ -84,37 +113,38 @@ class FirestoreStore:
         device_ids: Sequence[str],
         plan: Callable[[Snapshot], tuple[StatePatches, T]],
     ) -> T:
-        """An optimistic transaction: read, plan, then one atomic commit that holds only if
-        no planned device changed since the read; on a conflict, read and plan again.
+        """Read the token and devices, plan, and commit the state patches atomically, only if
+        no planned device changed since the read (else read and plan again)."""
+        refs = [self.token(token_hash), *(self.device(user_id, i) for i in device_ids)]
 
-        Firestore's locking transactions deadlock when several read-modify-writes of one
-        document overlap (each holds a read lock the others' commits wait for); preconditions
-        on the update time give the same guarantee without locks.
-        """
-        for attempt in range(COMMIT_ATTEMPTS):
-            snapshot, versions = self._read(token_hash, user_id, device_ids)
-            patches, result = plan(snapshot)
-            if not patches:
-                return result
-            batch = self.client.batch()
-            for device_id, patch in patches.items():
-                fields = {
+        def decide(snaps: list[Any]) -> tuple[dict[str, dict[str, Any]], T]:
+            patches, result = plan(_snapshot(snaps, device_ids))
+            writes = {
+                self.device(user_id, device_id).path: {
                     FieldPath("states", key).to_api_repr(): value for key, value in patch.items()
                 }
-                unchanged = self.client.write_option(last_update_time=versions[device_id])
-                batch.update(self.device(user_id, device_id), fields, option=unchanged)
-            try:
-                batch.commit()
-                return result
-            except (exceptions.FailedPrecondition, exceptions.Aborted, exceptions.NotFound):
-                time.sleep(random.uniform(0, min(1.0, 0.01 * 2**attempt)))
-        raise ConflictError(f"devices kept changing during {COMMIT_ATTEMPTS} attempts")
+                for device_id, patch in patches.items()
+            }
+            return writes, result
+
+        return read_modify_write(self.client, refs, decide)
 
     def set_linked(self, user_id: str, linked: bool) -> None:
-        changed_at = "linkedAt" if linked else "unlinkedAt"
-        self.user(user_id).set(
-            {"linked": linked, changed_at: firestore.SERVER_TIMESTAMP}, merge=True
-        )
+        """Record the link state; ``linkedAt`` marks when an unlinked user became linked."""
+
+        def decide(snaps: list[Any]) -> tuple[dict[str, dict[str, Any]], None]:
+            if (snaps[0].to_dict() or {}).get("linked") == linked:
+                return {}, None
+            changed_at = "linkedAt" if linked else "unlinkedAt"
+            return {
+                snaps[0].reference.path: {"linked": linked, changed_at: firestore.SERVER_TIMESTAMP}
+            }, None
+
+        read_modify_write(self.client, [self.user(user_id)], decide)
+
+    def is_linked(self, user_id: str) -> bool:
+        """True when the user's account is linked to Google (SYNC seen, no DISCONNECT since)."""
+        return (self.user(user_id).get().to_dict() or {}).get("linked") is True
 
     def save_token(self, token_hash: str, record: Document) -> None:
         self.token(token_hash).create(dict(record))
@@ -135,3 +165,14 @@ class FirestoreStore:
                 batch = self.client.batch()
         batch.commit()
         return revoked
+
+
+def _snapshot(snaps: list[Any], device_ids: Sequence[str]) -> Snapshot:
+    """A Snapshot from the token's and the devices' document snapshots, in that order."""
+    token, devices = snaps[0], snaps[1:]
+    return Snapshot(
+        token=token.to_dict() if token.exists else None,
+        devices={
+            i: s.to_dict() if s.exists else None for i, s in zip(device_ids, devices, strict=True)
+        },
+    )

@@ -1,9 +1,17 @@
-"""The process-wide configuration and store, built on first use (not at import)."""
+"""The process-wide configuration and adapters, built on first use (never at import), so each
+function loads only the client libraries it uses."""
 
 import functools
+from typing import TYPE_CHECKING
 
 from functions.config import Config
-from functions.repository import Store
+
+if TYPE_CHECKING:
+    from functions.homegraph import HomeGraph
+    from functions.ledger import FirestoreLedger
+    from functions.pipeline import Pipeline
+    from functions.publish import Publisher
+    from functions.store import FirestoreStore
 
 
 @functools.cache
@@ -12,8 +20,37 @@ def config() -> Config:
 
 
 @functools.cache
-def store() -> Store:
-    from functions.store import FirestoreStore  # the Firestore client loads on first request
+def store() -> "FirestoreStore":
+    from functions.store import FirestoreStore
 
     settings = config()
     return FirestoreStore.connect(settings.project_id, settings.firestore_database)
+
+
+@functools.cache
+def publisher() -> "Publisher":
+    from functions.publish import PubSubPublisher
+
+    return PubSubPublisher(config().project_id, config().topic)
+
+
+@functools.cache
+def homegraph() -> "HomeGraph":
+    from functions.homegraph import GoogleHomeGraph
+
+    settings = config()
+    return GoogleHomeGraph.connect(settings.homegraph_endpoint, settings.homegraph_timeout_seconds)
+
+
+@functools.cache
+def ledger() -> "FirestoreLedger":
+    from functions.ledger import FirestoreLedger
+
+    return FirestoreLedger(store().client)
+
+
+@functools.cache
+def pipeline() -> "Pipeline":
+    from functions.pipeline import Pipeline
+
+    return Pipeline(ledger(), homegraph, config())

@@ -16,8 +16,34 @@ from devstack.emulators import free_port
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def demo(*args: str) -> str:
+    """`make demo ARGS=...` as the README's walk-through runs it."""
+    done = subprocess.run(
+        [sys.executable, "-m", "devstack.demo", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return done.stdout
+
+
+def walk_through() -> None:
+    """Flip a state: Report State arrives; add a device: Request Sync and the new SYNC."""
+    demo("state", "desk-outlet", "on=true")
+    deadline = time.monotonic() + 60
+    while json.loads(demo("google", "desk-outlet"))["desk-outlet"].get("on") is not True:
+        assert time.monotonic() < deadline, "the state never reached the local Home Graph"
+        time.sleep(0.5)
+    demo("add", "hall-light")
+    while "hall-light" not in demo("google"):
+        assert time.monotonic() < deadline, "the new device never reached Google's SYNC view"
+        time.sleep(0.5)
+
+
 def test_local_stack_answers_its_own_curl_command() -> None:
-    fs_port, fn_port = free_port(), free_port()
+    fs_port, fn_port, ps_port = free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k != "FIRESTORE_EMULATOR_HOST"}
     process = subprocess.Popen(
         [
@@ -28,6 +54,8 @@ def test_local_stack_answers_its_own_curl_command() -> None:
             str(fs_port),
             "--functions-port",
             str(fn_port),
+            "--pubsub-port",
+            str(ps_port),
         ],
         cwd=ROOT,
         env=env,
@@ -58,6 +86,7 @@ def test_local_stack_answers_its_own_curl_command() -> None:
             answer = json.load(response)
         assert answer["payload"]["agentUserId"] == "demo"
         assert sorted(d["id"] for d in answer["payload"]["devices"]) == sorted(DEMO_DEVICES)
+        walk_through()
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=30)

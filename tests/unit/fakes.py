@@ -63,6 +63,9 @@ class MemoryStore:
         self.round_trips += 1
         self.users.setdefault(user_id, {})["linked"] = linked
 
+    def is_linked(self, user_id: str) -> bool:
+        return self.users.get(user_id, {}).get("linked") is True
+
     def save_token(self, token_hash: str, record: Document) -> None:
         if token_hash in self.tokens:
             raise ValueError("token exists")
@@ -74,3 +77,29 @@ class MemoryStore:
         for record in live:
             record["revoked"] = True
         return len(live)
+
+
+class ScriptedHomeGraph:
+    """A HomeGraph that records calls and fails with the errors it is scripted to raise."""
+
+    def __init__(self) -> None:
+        self.syncs: list[str] = []
+        self.reports: list[tuple[str, dict[str, Any]]] = []
+        self.failures: list[Exception] = []
+        self._lock = threading.Lock()
+
+    def _maybe_fail(self) -> None:
+        with self._lock:
+            failure = self.failures.pop(0) if self.failures else None
+        if failure is not None:
+            raise failure
+
+    def request_sync(self, agent_user_id: str) -> None:
+        self._maybe_fail()
+        with self._lock:
+            self.syncs.append(agent_user_id)
+
+    def report_state(self, agent_user_id: str, request_id: str, states: Any) -> None:
+        self._maybe_fail()
+        with self._lock:
+            self.reports.append((agent_user_id, copy.deepcopy(dict(states))))

@@ -23,3 +23,10 @@ def test_readme_shows_every_demo_device_exactly() -> None:
 def test_every_demo_device_follows_the_contract() -> None:
     for device_id, document in DEMO_DEVICES.items():
         parse_device(device_id, document)
+
+
+def test_readme_documents_every_setting() -> None:
+    from functions.config import ENV_VARS
+
+    documented = set(re.findall(r"^\| `([A-Z_]+)` \|", README.read_text(), re.MULTILINE))
+    assert documented == set(ENV_VARS.values())

@@ -1,0 +1,220 @@
+"""The whole local pipeline on 127.0.0.1: emulators, the three functions, Google's side.
+
+Firestore emulator --(Eventarc-shaped CloudEvents)--> on_device_written --> Pub/Sub emulator
+topic --(push subscription)--> on_device_change --> local Home Graph --(SYNC)--> fulfillment.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from devstack.emulators import Emulator, free_port, start_firestore, start_pubsub, stop_group
+from devstack.homegraph_server import HomeGraphServer
+from devstack.local import ROOT
+from devstack.token import issue_token
+
+TOPIC = "device-changes"
+SUBSCRIPTION = "on-device-change"
+TRIGGER = "on_device_written"
+DEVICE_PATTERN = "users/{userId}/devices/{deviceId}"
+
+
+@dataclass
+class Ports:
+    firestore: int = 0
+    pubsub: int = 0
+    fulfillment: int = 0
+    written: int = 0
+    change: int = 0
+
+    def resolved(self) -> "Ports":
+        return Ports(
+            *(
+                port or free_port()
+                for port in (
+                    self.firestore,
+                    self.pubsub,
+                    self.fulfillment,
+                    self.written,
+                    self.change,
+                )
+            )
+        )
+
+
+@dataclass
+class LocalStack:
+    """Start with ``start()``, stop with ``stop()``; every process it starts, it stops."""
+
+    project: str
+    logs: Path
+    ports: Ports = field(default_factory=Ports)
+    settings: dict[str, str] = field(default_factory=dict)
+    homegraph: HomeGraphServer | None = None
+    firestore: Emulator | None = None
+    pubsub: Emulator | None = None
+    servers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    store: Any = None
+
+    def url(self, name: str) -> str:
+        return f"http://127.0.0.1:{getattr(self.ports, name)}/"
+
+    def start(self) -> "LocalStack":
+        self.logs.mkdir(parents=True, exist_ok=True)
+        self.ports = self.ports.resolved()
+        try:
+            self._start()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _start(self) -> None:
+        self.pubsub = start_pubsub(self.project, self.logs / "pubsub.log", port=self.ports.pubsub)
+        self.firestore = start_firestore(
+            self.project,
+            self.logs / "firestore.log",
+            port=self.ports.firestore,
+            rules=ROOT / "firestore.rules",
+            functions_host=f"127.0.0.1:{self.ports.written}",
+        )
+        os.environ.update(self.emulator_env())
+        from functions.store import FirestoreStore
+
+        self.store = FirestoreStore.connect(self.project)
+        self.homegraph = HomeGraphServer(self.url("fulfillment"), self.token_for)
+        self.homegraph.start()
+        env = {
+            **os.environ,
+            **self.emulator_env(),
+            "DEVICE_CHANGES_TOPIC": TOPIC,
+            "HOMEGRAPH_ENDPOINT": self.homegraph.url,
+            **self.settings,
+        }
+        for name, target in (
+            ("fulfillment", "fulfillment"),
+            ("written", "on_device_written"),
+            ("change", "on_device_change"),
+        ):
+            self.servers[name] = self._serve(name, target, env)
+        for name, process in self.servers.items():
+            wait_for_http(self.url(name), process)
+        self._register_trigger()
+        self._create_subscription()
+
+    def emulator_env(self) -> dict[str, str]:
+        assert self.firestore and self.pubsub
+        return {
+            "FIRESTORE_EMULATOR_HOST": self.firestore.host,
+            "PUBSUB_EMULATOR_HOST": self.pubsub.host,
+            "GOOGLE_CLOUD_PROJECT": self.project,
+        }
+
+    def _serve(self, name: str, target: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"{name}.log").open("wb")
+        return subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "functions_framework",
+                "--target",
+                target,
+                "--source",
+                str(ROOT / "main.py"),
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(getattr(self.ports, name)),
+            ],
+            env=env,
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+
+    def _register_trigger(self) -> None:
+        """What firebase-tools does for a 2nd-gen Firestore function: the emulator then POSTs
+        Eventarc-shaped CloudEvents (protobuf body, base64) to its --functions_emulator host."""
+        assert self.firestore
+        body = {
+            "eventType": "google.cloud.firestore.document.v1.written",
+            "database": "(default)",
+            "namespace": "(default)",
+            "document": {"value": DEVICE_PATTERN, "matchType": "PATH_PATTERN"},
+        }
+        request = urllib.request.Request(
+            f"http://{self.firestore.host}/emulator/v1/projects/{self.project}/eventarcTrigger"
+            f"?eventarcTriggerId={TRIGGER}",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json", "Authorization": "Bearer owner"},
+        )
+        urllib.request.urlopen(request, timeout=10).close()
+
+    def _create_subscription(self) -> None:
+        from google.cloud import pubsub_v1  # type: ignore[attr-defined]
+
+        publisher = pubsub_v1.PublisherClient()
+        subscriber = pubsub_v1.SubscriberClient()
+        topic = publisher.topic_path(self.project, TOPIC)
+        publisher.create_topic(name=topic)
+        subscriber.create_subscription(
+            request={
+                "name": subscriber.subscription_path(self.project, SUBSCRIPTION),
+                "topic": topic,
+                "push_config": {"push_endpoint": self.url("change")},
+                "enable_message_ordering": True,
+                "ack_deadline_seconds": 60,
+                "retry_policy": {
+                    "minimum_backoff": {"seconds": 1},
+                    "maximum_backoff": {"seconds": 10},
+                },
+            }
+        )
+        subscriber.close()
+
+    def token_for(self, user_id: str) -> str:
+        """Google's side holds each linked user's access token; here it gets a fresh one."""
+        return issue_token(self.store, user_id)
+
+    def link(self, user_id: str) -> None:
+        """What account linking does: Google knows the user and sends SYNC."""
+        assert self.homegraph
+        self.homegraph.link(user_id, sync=True)
+
+    def stop(self) -> None:
+        for process in self.servers.values():
+            stop_group(process)
+        self.servers.clear()
+        if self.homegraph:
+            self.homegraph.stop()
+            self.homegraph = None
+        for emulator in (self.firestore, self.pubsub):
+            if emulator:
+                emulator.stop()
+        self.firestore = self.pubsub = None
+
+
+def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Wait until ``url`` answers at all (any HTTP status)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"{url} exited with code {process.returncode}")
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except urllib.error.HTTPError:
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {timeout} s")

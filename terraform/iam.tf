@@ -1,0 +1,152 @@
+# Identities and the only roles they hold. No primitive role (owner/editor/viewer) anywhere.
+#
+#   fulfillment            runtime of fulfillment: reads and writes Firestore (devices, tokens, users)
+#   dev-written            runtime of on_device_written: reads users/{id}.linked, publishes changes
+#   dev-change             runtime of on_device_change: Firestore bookkeeping; calls Home Graph
+#   written-trigger        identity Eventarc uses to deliver Firestore events to on_device_written
+#   change-push            identity Pub/Sub uses to push device changes to on_device_change
+#   build                  identity Cloud Build uses to build the three functions
+
+resource "google_service_account" "fulfillment" {
+  project      = var.project_id
+  account_id   = "${var.name_prefix}-fulfillment"
+  display_name = "smart-home fulfillment (runtime)"
+  description  = "Runs the fulfillment function; Firestore user only."
+}
+
+resource "google_service_account" "on_device_written" {
+  project      = var.project_id
+  account_id   = "${var.name_prefix}-dev-written"
+  display_name = "smart-home on_device_written (runtime)"
+  description  = "Runs on_device_written; reads Firestore, publishes to the device-changes topic."
+}
+
+resource "google_service_account" "on_device_change" {
+  project      = var.project_id
+  account_id   = "${var.name_prefix}-dev-change"
+  display_name = "smart-home on_device_change (runtime)"
+  description  = "Runs on_device_change; Firestore bookkeeping and Home Graph calls (no IAM role needed for Home Graph)."
+}
+
+resource "google_service_account" "device_written_trigger" {
+  project      = var.project_id
+  account_id   = "${var.name_prefix}-written-trigger"
+  display_name = "smart-home Firestore trigger identity"
+  description  = "Eventarc delivers Firestore device-document events to on_device_written as this account."
+}
+
+resource "google_service_account" "device_change_push" {
+  project      = var.project_id
+  account_id   = "${var.name_prefix}-change-push"
+  display_name = "smart-home device-change push identity"
+  description  = "Pub/Sub pushes device-change messages to on_device_change with this account's OIDC token."
+}
+
+resource "google_service_account" "build" {
+  project      = var.project_id
+  account_id   = "${var.name_prefix}-build"
+  display_name = "smart-home function builds"
+  description  = "Cloud Build builds the function images as this account."
+}
+
+# --- Runtime roles -----------------------------------------------------------------------------
+
+resource "google_project_iam_member" "fulfillment_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = google_service_account.fulfillment.member
+}
+
+# on_device_written reads users/{id}.linked and stages each state change in the Report State
+# outbox (users/{id}/reportState/{deviceId}); it never writes a device document.
+resource "google_project_iam_member" "on_device_written_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = google_service_account.on_device_written.member
+}
+
+resource "google_pubsub_topic_iam_member" "on_device_written_publisher" {
+  project = var.project_id
+  topic   = google_pubsub_topic.device_changes.name
+  role    = "roles/pubsub.publisher"
+  member  = google_service_account.on_device_written.member
+}
+
+resource "google_project_iam_member" "on_device_change_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = google_service_account.on_device_change.member
+}
+
+# --- Who may invoke what -----------------------------------------------------------------------
+
+# 2nd-gen functions are Cloud Run services: invocation is run.invoker on the service.
+# fulfillment is public on purpose: Google Home calls it without Google credentials, and the
+# function authenticates every request by its OAuth bearer token.
+resource "google_cloud_run_v2_service_iam_member" "fulfillment_public" {
+  project  = var.project_id
+  location = google_cloudfunctions2_function.fulfillment.location
+  name     = google_cloudfunctions2_function.fulfillment.service_config[0].service
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}
+
+resource "google_project_iam_member" "device_written_trigger_receiver" {
+  project = var.project_id
+  role    = "roles/eventarc.eventReceiver"
+  member  = google_service_account.device_written_trigger.member
+}
+
+resource "google_cloud_run_v2_service_iam_member" "device_written_trigger_invoker" {
+  project  = var.project_id
+  location = google_cloudfunctions2_function.on_device_written.location
+  name     = google_cloudfunctions2_function.on_device_written.service_config[0].service
+  role     = "roles/run.invoker"
+  member   = google_service_account.device_written_trigger.member
+}
+
+resource "google_cloud_run_v2_service_iam_member" "device_change_push_invoker" {
+  project  = var.project_id
+  location = google_cloudfunctions2_function.on_device_change.location
+  name     = google_cloudfunctions2_function.on_device_change.service_config[0].service
+  role     = "roles/run.invoker"
+  member   = google_service_account.device_change_push.member
+}
+
+# The Pub/Sub service agent mints the OIDC tokens of push deliveries (Eventarc's Firestore
+# transport is Pub/Sub too). Projects made before 2021-04-08 lack this grant by default; it is
+# scoped to the two identities that need it, not the project.
+resource "google_service_account_iam_member" "pubsub_agent_token_creator" {
+  for_each = {
+    change_push     = google_service_account.device_change_push.name
+    written_trigger = google_service_account.device_written_trigger.name
+  }
+
+  service_account_id = each.value
+  role               = "roles/iam.serviceAccountTokenCreator"
+  member             = local.pubsub_service_agent
+}
+
+# --- Build -------------------------------------------------------------------------------------
+
+# What Google documents for a user-specified Cloud Functions build account: write build logs and
+# read the staged source (Cloud Functions copies the archive into its own gcf-v2-sources bucket,
+# which does not exist before the first deploy, so the grant cannot be narrowed to a bucket).
+resource "google_project_iam_member" "build" {
+  for_each = toset([
+    "roles/logging.logWriter",
+    "roles/storage.objectViewer",
+  ])
+
+  project = var.project_id
+  role    = each.value
+  member  = google_service_account.build.member
+}
+
+resource "google_artifact_registry_repository_iam_member" "build_writer" {
+  project    = var.project_id
+  location   = google_artifact_registry_repository.functions.location
+  repository = google_artifact_registry_repository.functions.name
+  role       = "roles/artifactregistry.writer"
+  member     = google_service_account.build.member
+}

@@ -1,0 +1,178 @@
+# Project services, Firestore, the function source, the image repository and the OAuth secret.
+
+data "google_project" "this" {
+  project_id = var.project_id
+}
+
+locals {
+  labels = merge(var.labels, { app = "smarthome-backend", managed-by = "terraform" })
+
+  # Eventarc has no multi-region Firestore triggers: it maps Firestore's multi-regions to one
+  # region each (https://cloud.google.com/firestore/docs/eventarc, "Eventarc and Firestore
+  # locations"). A regional database's trigger lives in the database's own region.
+  firestore_trigger_regions = {
+    nam5 = "us-central1"
+    eur3 = "europe-west4"
+  }
+  firestore_trigger_region = lookup(local.firestore_trigger_regions, var.firestore_location, var.firestore_location)
+
+  # The device documents the product watches: functions/store.py USERS / DEVICES.
+  device_document_pattern = "users/{userId}/devices/{deviceId}"
+
+  # The deployed source: an allow-list (main.py, requirements.txt, the functions package), so
+  # tests, devstack, virtualenvs and caches can never be shipped.
+  source_root = abspath("${path.module}/..")
+  source_files = sort(concat(
+    ["main.py", "requirements.txt"],
+    [for file in fileset(local.source_root, "functions/**") : file if !strcontains(file, "__pycache__") && !endswith(file, ".pyc")],
+  ))
+
+  services = toset([
+    "artifactregistry.googleapis.com",
+    "cloudbuild.googleapis.com",
+    "cloudfunctions.googleapis.com",
+    "cloudresourcemanager.googleapis.com",
+    "eventarc.googleapis.com",
+    "firestore.googleapis.com",
+    "homegraph.googleapis.com",
+    "iam.googleapis.com",
+    "logging.googleapis.com",
+    "pubsub.googleapis.com",
+    "run.googleapis.com",
+    "secretmanager.googleapis.com",
+    "storage.googleapis.com",
+  ])
+}
+
+resource "google_project_service" "enabled" {
+  for_each = local.services
+
+  project = var.project_id
+  service = each.value
+
+  # Leave APIs on at destroy time: other workloads in the project may use them.
+  disable_on_destroy         = false
+  disable_dependent_services = false
+}
+
+resource "google_firestore_database" "this" {
+  count = var.create_firestore_database ? 1 : 0
+
+  project     = var.project_id
+  name        = var.firestore_database
+  location_id = var.firestore_location
+  type        = "FIRESTORE_NATIVE"
+
+  point_in_time_recovery_enablement = var.firestore_point_in_time_recovery ? "POINT_IN_TIME_RECOVERY_ENABLED" : "POINT_IN_TIME_RECOVERY_DISABLED"
+  delete_protection_state           = "DELETE_PROTECTION_ENABLED"
+  # terraform destroy forgets the database instead of deleting every user's data.
+  deletion_policy = "ABANDON"
+
+  depends_on = [google_project_service.enabled]
+}
+
+# --- Function source ---------------------------------------------------------------------------
+
+data "archive_file" "source" {
+  type        = "zip"
+  output_path = "${path.module}/.terraform/build/source.zip"
+
+  dynamic "source" {
+    for_each = local.source_files
+    content {
+      filename = source.value
+      content  = file("${local.source_root}/${source.value}")
+    }
+  }
+}
+
+resource "google_storage_bucket" "source" {
+  #checkov:skip=CKV_GCP_62:Access logs of a bucket holding only the open-source function archive add cost without value; Cloud Audit Logs already record admin access.
+  project  = var.project_id
+  name     = "${var.project_id}-${var.name_prefix}-source"
+  location = var.region
+  labels   = local.labels
+
+  uniform_bucket_level_access = true
+  public_access_prevention    = "enforced"
+  force_destroy               = true
+
+  versioning {
+    enabled = true
+  }
+
+  # Each deploy uploads a new object; old archives are not needed once a newer one is deployed.
+  lifecycle_rule {
+    condition {
+      days_since_noncurrent_time = 30
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
+  lifecycle_rule {
+    condition {
+      age = 90
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_storage_bucket_object" "source" {
+  # Named by content hash: a code change uploads a new object, which redeploys every function.
+  name   = "source-${data.archive_file.source.output_md5}.zip"
+  bucket = google_storage_bucket.source.name
+  source = data.archive_file.source.output_path
+}
+
+resource "google_artifact_registry_repository" "functions" {
+  #checkov:skip=CKV_GCP_84:Images hold only the open-source function code; Google-managed encryption is enough, and a KMS key adds cost and key-management duties.
+  project       = var.project_id
+  location      = var.region
+  repository_id = "${var.name_prefix}-functions"
+  format        = "DOCKER"
+  description   = "Images Cloud Build makes from the smart-home functions."
+  labels        = local.labels
+
+  cleanup_policy_dry_run = false
+
+  cleanup_policies {
+    id     = "keep-recent"
+    action = "KEEP"
+    most_recent_versions {
+      keep_count = var.image_versions_kept
+    }
+  }
+
+  cleanup_policies {
+    id     = "delete-old"
+    action = "DELETE"
+    condition {
+      older_than = "2592000s"
+    }
+  }
+
+  depends_on = [google_project_service.enabled]
+}
+
+# --- Secrets -----------------------------------------------------------------------------------
+
+# The OAuth client secret of the coming account-linking function (Google sends it to the token
+# endpoint). Created empty: its value is added out of band (docs/deployment.md), so it never
+# appears in Terraform variables, state or outputs. Nobody is granted access yet.
+resource "google_secret_manager_secret" "oauth_client_secret" {
+  project   = var.project_id
+  secret_id = "${var.name_prefix}-oauth-client-secret"
+  labels    = local.labels
+
+  replication {
+    auto {}
+  }
+
+  depends_on = [google_project_service.enabled]
+}

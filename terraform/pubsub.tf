@@ -1,0 +1,123 @@
+# Device changes: on_device_written publishes (ordering key = agentUserId), a push subscription
+# this configuration owns delivers to on_device_change, and messages that keep failing go to a
+# dead-letter topic whose own subscription keeps them for inspection and replay.
+#
+# Why not event_trigger on on_device_change: the subscription a function-managed (Eventarc)
+# Pub/Sub trigger creates belongs to the trigger; Terraform cannot give it a dead_letter_policy or
+# message ordering. A push subscription we own can have both, and the Functions Framework turns
+# its Pub/Sub push body into the same messagePublished CloudEvent the entry point expects.
+
+locals {
+  pubsub_service_agent = "serviceAccount:${google_project_service_identity.pubsub.email}"
+}
+
+resource "google_project_service_identity" "pubsub" {
+  provider = google-beta
+
+  project = var.project_id
+  service = "pubsub.googleapis.com"
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "device_changes" {
+  #checkov:skip=CKV_GCP_83:Messages carry device states for at most the retention window; Google-managed encryption is enough and a KMS key adds cost and key-management duties.
+  project = var.project_id
+  name    = "${var.name_prefix}-device-changes"
+  labels  = local.labels
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_topic" "device_changes_dead_letter" {
+  #checkov:skip=CKV_GCP_83:Dead letters are copies of device-change messages; Google-managed encryption is enough and a KMS key adds cost and key-management duties.
+  project = var.project_id
+  name    = "${var.name_prefix}-device-changes-dead-letter"
+  labels  = local.labels
+
+  depends_on = [google_project_service.enabled]
+}
+
+resource "google_pubsub_subscription" "device_changes_push" {
+  project = var.project_id
+  name    = "${var.name_prefix}-device-changes-push"
+  topic   = google_pubsub_topic.device_changes.id
+  labels  = local.labels
+
+  # One message per agentUserId at a time, in publish order (the publisher sets the key).
+  enable_message_ordering = true
+
+  # Pub/Sub waits this long for the function's answer before it counts the delivery as failed.
+  ack_deadline_seconds       = var.event_timeout_seconds
+  message_retention_duration = "604800s"
+
+  push_config {
+    # The topic path in the URL becomes the CloudEvent source
+    # (//pubsub.googleapis.com/projects/P/topics/T) when the framework converts the push body.
+    push_endpoint = "${google_cloudfunctions2_function.on_device_change.service_config[0].uri}/${google_pubsub_topic.device_changes.id}"
+
+    oidc_token {
+      service_account_email = google_service_account.device_change_push.email
+      audience              = google_cloudfunctions2_function.on_device_change.service_config[0].uri
+    }
+  }
+
+  retry_policy {
+    minimum_backoff = "${var.retry_minimum_backoff_seconds}s"
+    maximum_backoff = "${var.retry_maximum_backoff_seconds}s"
+  }
+
+  dead_letter_policy {
+    dead_letter_topic     = google_pubsub_topic.device_changes_dead_letter.id
+    max_delivery_attempts = var.max_delivery_attempts
+  }
+
+  expiration_policy {
+    ttl = "" # never expires, however quiet the home
+  }
+
+  lifecycle {
+    precondition {
+      condition     = var.retry_minimum_backoff_seconds <= var.retry_maximum_backoff_seconds
+      error_message = "retry_minimum_backoff_seconds must not exceed retry_maximum_backoff_seconds."
+    }
+  }
+
+  depends_on = [
+    google_cloud_run_v2_service_iam_member.device_change_push_invoker,
+    google_service_account_iam_member.pubsub_agent_token_creator,
+    google_pubsub_topic_iam_member.pubsub_agent_dead_letter_publisher,
+  ]
+}
+
+# Messages published to a topic with no subscription are lost: this one keeps the dead letters.
+resource "google_pubsub_subscription" "device_changes_dead_letter" {
+  project = var.project_id
+  name    = "${var.name_prefix}-device-changes-dead-letter"
+  topic   = google_pubsub_topic.device_changes_dead_letter.id
+  labels  = local.labels
+
+  ack_deadline_seconds       = 60
+  message_retention_duration = "${var.dead_letter_retention_days * 86400}s"
+  retain_acked_messages      = false
+
+  expiration_policy {
+    ttl = ""
+  }
+}
+
+# The Pub/Sub service agent moves failed messages: it must publish to the dead-letter topic and
+# subscribe (acknowledge) on the source subscription.
+resource "google_pubsub_topic_iam_member" "pubsub_agent_dead_letter_publisher" {
+  project = var.project_id
+  topic   = google_pubsub_topic.device_changes_dead_letter.name
+  role    = "roles/pubsub.publisher"
+  member  = local.pubsub_service_agent
+}
+
+resource "google_pubsub_subscription_iam_member" "pubsub_agent_source_subscriber" {
+  project      = var.project_id
+  subscription = google_pubsub_subscription.device_changes_push.name
+  role         = "roles/pubsub.subscriber"
+  member       = local.pubsub_service_agent
+}

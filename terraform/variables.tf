@@ -1,0 +1,278 @@
+# Inputs. Every variable is typed, described and validated where Terraform can check it.
+# Tuning variables map one to one onto the environment variables in functions/config.py (ENV_VARS).
+
+variable "project_id" {
+  type        = string
+  description = "Google Cloud project id to deploy into; also the Home Graph agent (the smart-home project in the Google Home Developer Console)."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project_id))
+    error_message = "project_id must be a Google Cloud project id: 6 to 30 lowercase letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "region" {
+  type        = string
+  description = "Region of the functions, the source bucket and the image repository, e.g. us-central1 or europe-west1."
+  default     = "us-central1"
+
+  validation {
+    condition     = can(regex("^[a-z]+-[a-z]+[0-9]+$", var.region))
+    error_message = "region must be a Google Cloud region such as us-central1 (not a zone, not a multi-region)."
+  }
+}
+
+variable "firestore_location" {
+  type        = string
+  description = "Location of the Firestore database: the multi-region nam5 or eur3, or a region such as us-east1. Cannot change after the database exists."
+  default     = "nam5"
+
+  validation {
+    condition     = contains(["nam5", "eur3"], var.firestore_location) || can(regex("^[a-z]+-[a-z]+[0-9]+$", var.firestore_location))
+    error_message = "firestore_location must be nam5, eur3 or a Google Cloud region such as us-east1."
+  }
+}
+
+variable "firestore_database" {
+  type        = string
+  description = "Firestore database id the functions use (FIRESTORE_DATABASE)."
+  default     = "(default)"
+
+  validation {
+    condition     = var.firestore_database == "(default)" || can(regex("^[a-z][a-z0-9-]{2,61}[a-z0-9]$", var.firestore_database))
+    error_message = "firestore_database must be (default) or 4 to 63 lowercase letters, digits or hyphens, starting with a letter."
+  }
+}
+
+variable "create_firestore_database" {
+  type        = bool
+  description = "Create the Firestore database (native mode). Set false when the project already has it (for example a Firebase project's (default) database)."
+  default     = true
+}
+
+variable "firestore_point_in_time_recovery" {
+  type        = bool
+  description = "Keep 7 days of Firestore point-in-time recovery versions (billed as extra storage). Only used when this configuration creates the database."
+  default     = false
+}
+
+variable "name_prefix" {
+  type        = string
+  description = "Prefix of every resource name (functions, service accounts, topics, bucket, secret). Change it to deploy two copies into one project."
+  default     = "smarthome"
+
+  validation {
+    # 14 characters at most: the longest service account id is "<prefix>-written-trigger" (30 max).
+    condition     = can(regex("^[a-z][a-z0-9-]{0,12}[a-z0-9]$", var.name_prefix))
+    error_message = "name_prefix must be 1 to 14 lowercase letters, digits or hyphens, starting with a letter and not ending with a hyphen."
+  }
+}
+
+variable "labels" {
+  type        = map(string)
+  description = "Labels added to every resource that takes labels."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for key, value in var.labels : can(regex("^[a-z][a-z0-9_-]{0,62}$", key)) && can(regex("^[a-z0-9_-]{0,63}$", value))])
+    error_message = "Label keys must start with a lowercase letter; keys and values hold at most 63 lowercase letters, digits, underscores or hyphens."
+  }
+}
+
+variable "access_token_ttl_seconds" {
+  type        = number
+  description = "Lifetime of the access tokens the fulfillment accepts and issues (ACCESS_TOKEN_TTL_SECONDS)."
+  default     = 3600
+
+  validation {
+    condition     = var.access_token_ttl_seconds == floor(var.access_token_ttl_seconds) && var.access_token_ttl_seconds >= 60 && var.access_token_ttl_seconds <= 86400
+    error_message = "access_token_ttl_seconds must be a whole number from 60 to 86400."
+  }
+}
+
+variable "request_sync_min_interval_seconds" {
+  type        = number
+  description = "Shortest time between two Home Graph requestSync calls for one user; structural changes inside it are coalesced (REQUEST_SYNC_MIN_INTERVAL_SECONDS)."
+  default     = 10
+
+  validation {
+    condition     = var.request_sync_min_interval_seconds >= 0 && var.request_sync_min_interval_seconds <= 3600
+    error_message = "request_sync_min_interval_seconds must be from 0 to 3600."
+  }
+}
+
+variable "report_state_min_interval_seconds" {
+  type        = number
+  description = "Minimum time between two Report State calls for one user; states staged meanwhile fold into the next call (REPORT_STATE_MIN_INTERVAL_SECONDS)."
+  default     = 1
+
+  validation {
+    condition     = var.report_state_min_interval_seconds >= 0 && var.report_state_min_interval_seconds <= 30
+    error_message = "report_state_min_interval_seconds must be between 0 and 30."
+  }
+}
+
+variable "homegraph_timeout_seconds" {
+  type        = number
+  description = "Timeout of one Home Graph API call; a call that takes longer counts as a transient failure (HOMEGRAPH_TIMEOUT_SECONDS)."
+  default     = 10
+
+  validation {
+    condition     = var.homegraph_timeout_seconds >= 1 && var.homegraph_timeout_seconds <= 60
+    error_message = "homegraph_timeout_seconds must be between 1 and 60."
+  }
+}
+
+variable "homegraph_retry_seconds" {
+  type        = number
+  description = "Time budget of on_device_change for retrying a transient Home Graph failure inside one delivery before the message goes back to Pub/Sub for redelivery (HOMEGRAPH_RETRY_SECONDS)."
+  default     = 30
+
+  validation {
+    condition     = var.homegraph_retry_seconds > 0 && var.homegraph_retry_seconds <= 540
+    error_message = "homegraph_retry_seconds must be more than 0 and at most 540 (the longest event-function timeout)."
+  }
+}
+
+variable "new_user_grace_seconds" {
+  type        = number
+  description = "After a user links, how long Home Graph may still answer 'unknown user' before on_device_change treats the user as gone (NEW_USER_GRACE_SECONDS)."
+  default     = 120
+
+  validation {
+    condition     = var.new_user_grace_seconds >= 0 && var.new_user_grace_seconds <= 86400
+    error_message = "new_user_grace_seconds must be from 0 to 86400."
+  }
+}
+
+variable "max_event_age_seconds" {
+  type        = number
+  description = "Events older than this are dropped (logged) instead of retried again, so a poisoned event cannot loop for days (MAX_EVENT_AGE_SECONDS)."
+  default     = 3600
+
+  validation {
+    condition     = var.max_event_age_seconds >= 60 && var.max_event_age_seconds <= 604800
+    error_message = "max_event_age_seconds must be from 60 to 604800 (Pub/Sub keeps messages 7 days)."
+  }
+}
+
+variable "function_memory" {
+  type        = string
+  description = "Memory of each function instance, e.g. 256M, 512Mi or 1Gi."
+  default     = "256M"
+
+  validation {
+    condition     = can(regex("^[0-9]+(k|M|G|Mi|Gi)$", var.function_memory))
+    error_message = "function_memory must be a number followed by k, M, G, Mi or Gi, e.g. 256M."
+  }
+}
+
+variable "fulfillment_timeout_seconds" {
+  type        = number
+  description = "Execution timeout of fulfillment; Google expects answers within seconds, so this only bounds a stuck request."
+  default     = 60
+
+  validation {
+    condition     = var.fulfillment_timeout_seconds == floor(var.fulfillment_timeout_seconds) && var.fulfillment_timeout_seconds >= 10 && var.fulfillment_timeout_seconds <= 300
+    error_message = "fulfillment_timeout_seconds must be a whole number from 10 to 300."
+  }
+}
+
+variable "event_timeout_seconds" {
+  type        = number
+  description = "Execution timeout of on_device_written and on_device_change, and the ack deadline of the push subscription that drives on_device_change. It must cover a Request Sync wait, Home Graph retries and the report lease."
+  default     = 180
+
+  validation {
+    condition     = var.event_timeout_seconds == floor(var.event_timeout_seconds) && var.event_timeout_seconds >= 10 && var.event_timeout_seconds <= 540
+    error_message = "event_timeout_seconds must be a whole number from 10 to 540 (the event-function limit; Pub/Sub push allows 600)."
+  }
+}
+
+variable "fulfillment_min_instances" {
+  type        = number
+  description = "Instances of fulfillment kept warm; 1 removes cold starts from Google's requests at the cost of an idle instance."
+  default     = 0
+
+  validation {
+    condition     = var.fulfillment_min_instances == floor(var.fulfillment_min_instances) && var.fulfillment_min_instances >= 0 && var.fulfillment_min_instances <= 10
+    error_message = "fulfillment_min_instances must be a whole number from 0 to 10."
+  }
+}
+
+variable "fulfillment_max_instances" {
+  type        = number
+  description = "Upper bound on fulfillment instances (a cost ceiling)."
+  default     = 20
+
+  validation {
+    condition     = var.fulfillment_max_instances == floor(var.fulfillment_max_instances) && var.fulfillment_max_instances >= 1 && var.fulfillment_max_instances <= 1000
+    error_message = "fulfillment_max_instances must be a whole number from 1 to 1000."
+  }
+}
+
+variable "event_max_instances" {
+  type        = number
+  description = "Upper bound on instances of each event function (on_device_written, on_device_change)."
+  default     = 10
+
+  validation {
+    condition     = var.event_max_instances == floor(var.event_max_instances) && var.event_max_instances >= 1 && var.event_max_instances <= 1000
+    error_message = "event_max_instances must be a whole number from 1 to 1000."
+  }
+}
+
+variable "max_delivery_attempts" {
+  type        = number
+  description = "Deliveries of one device-change message before Pub/Sub moves it to the dead-letter topic."
+  default     = 10
+
+  validation {
+    condition     = var.max_delivery_attempts == floor(var.max_delivery_attempts) && var.max_delivery_attempts >= 5 && var.max_delivery_attempts <= 100
+    error_message = "max_delivery_attempts must be a whole number from 5 to 100 (Pub/Sub's limits)."
+  }
+}
+
+variable "retry_minimum_backoff_seconds" {
+  type        = number
+  description = "Shortest wait before Pub/Sub redelivers a device-change message the function failed."
+  default     = 10
+
+  validation {
+    condition     = var.retry_minimum_backoff_seconds >= 0 && var.retry_minimum_backoff_seconds <= 600
+    error_message = "retry_minimum_backoff_seconds must be from 0 to 600."
+  }
+}
+
+variable "retry_maximum_backoff_seconds" {
+  type        = number
+  description = "Longest wait before Pub/Sub redelivers a device-change message the function failed; at least retry_minimum_backoff_seconds."
+  default     = 600
+
+  validation {
+    condition     = var.retry_maximum_backoff_seconds >= 0 && var.retry_maximum_backoff_seconds <= 600
+    error_message = "retry_maximum_backoff_seconds must be from 0 to 600."
+  }
+}
+
+variable "dead_letter_retention_days" {
+  type        = number
+  description = "Days the dead-letter subscription keeps unacknowledged dead letters for inspection and replay."
+  default     = 7
+
+  validation {
+    condition     = var.dead_letter_retention_days == floor(var.dead_letter_retention_days) && var.dead_letter_retention_days >= 1 && var.dead_letter_retention_days <= 31
+    error_message = "dead_letter_retention_days must be a whole number from 1 to 31."
+  }
+}
+
+variable "image_versions_kept" {
+  type        = number
+  description = "Built function images kept per image in the Artifact Registry repository; older ones are deleted by a cleanup policy."
+  default     = 5
+
+  validation {
+    condition     = var.image_versions_kept == floor(var.image_versions_kept) && var.image_versions_kept >= 1 && var.image_versions_kept <= 100
+    error_message = "image_versions_kept must be a whole number from 1 to 100."
+  }
+}

@@ -1,0 +1,297 @@
+"""The whole pipeline on the emulators: Firestore writes -> on_device_written -> Pub/Sub ->
+on_device_change -> the local Home Graph (which calls the fulfillment's SYNC)."""
+
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from google.cloud import firestore, pubsub_v1  # type: ignore[attr-defined]
+
+from devstack.homegraph_server import Faults
+from devstack.stack import TOPIC, LocalStack
+from tests.world import intent, light
+
+PROJECT = "demo-smarthome-e2e"
+SYNC_PATH = "/v1/devices:requestSync"
+REPORT_PATH = "/v1/devices:reportStateAndNotification"
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    settings = {
+        "REQUEST_SYNC_MIN_INTERVAL_SECONDS": "2",
+        "NEW_USER_GRACE_SECONDS": "3",
+        "HOMEGRAPH_TIMEOUT_SECONDS": "1",
+        "HOMEGRAPH_RETRY_SECONDS": "4",
+        "REPORT_STATE_MIN_INTERVAL_SECONDS": "0.5",
+    }
+    stack = LocalStack(PROJECT, Path(tmp_path_factory.mktemp("stack")), settings=settings)
+    try:
+        yield stack.start()
+    finally:
+        stack.stop()
+
+
+@pytest.fixture
+def db(stack: LocalStack) -> firestore.Client:
+    return stack.store.client
+
+
+@pytest.fixture
+def user(stack: LocalStack) -> str:
+    return f"e2e-{uuid.uuid4().hex[:8]}"
+
+
+def eventually(check: Callable[[], Any], timeout: float = 60, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        result = check()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what or check}")
+        time.sleep(0.2)
+
+
+def calls(stack: LocalStack, user_id: str, path: str) -> list[Any]:
+    assert stack.homegraph
+    return [
+        c
+        for c in list(stack.homegraph.calls)
+        if c.path == path and (c.body or {}).get("agentUserId") == user_id
+    ]
+
+
+def device(db: firestore.Client, user_id: str, device_id: str) -> Any:
+    return db.collection("users").document(user_id).collection("devices").document(device_id)
+
+
+def google_view(stack: LocalStack, user_id: str) -> list[dict[str, Any]]:
+    assert stack.homegraph
+    return sorted(stack.homegraph.synced_devices(user_id), key=lambda d: d["id"])
+
+
+def fulfillment_sync(stack: LocalStack, user_id: str) -> list[dict[str, Any]]:
+    from functions.webhook import respond
+
+    token = stack.token_for(user_id)
+    answer = respond(
+        "POST", f"Bearer {token}", json.dumps(intent("SYNC")).encode(), lambda: stack.store
+    )
+    return sorted(answer.body["payload"]["devices"], key=lambda d: d["id"])
+
+
+def linked_home(stack: LocalStack, db: firestore.Client, user_id: str, devices: int) -> None:
+    for n in range(devices):
+        device(db, user_id, f"d{n}").set(light(on=False, brightness=0))
+    stack.link(user_id)
+    assert len(google_view(stack, user_id)) == devices
+
+
+def test_a_state_write_reaches_report_state_with_exact_states(stack, db, user) -> None:
+    linked_home(stack, db, user, 1)
+    device(db, user, "d0").update({"states.on": True, "states.brightness": 42})
+    expected = {"on": True, "brightness": 42, "online": True}
+    assert stack.homegraph
+    eventually(lambda: stack.homegraph.last_reported(user, "d0") == expected, what="report")
+
+
+def test_add_rename_delete_request_sync_and_google_follows(stack, db, user) -> None:
+    linked_home(stack, db, user, 1)
+    device(db, user, "new").set(light())
+    eventually(lambda: [d["id"] for d in google_view(stack, user)] == ["d0", "new"], what="add")
+    device(db, user, "new").update({"name": {"name": "Reading lamp"}})
+    eventually(
+        lambda: any(d["name"]["name"] == "Reading lamp" for d in google_view(stack, user)),
+        what="rename",
+    )
+    device(db, user, "d0").delete()
+    eventually(lambda: [d["id"] for d in google_view(stack, user)] == ["new"], what="delete")
+    assert google_view(stack, user) == fulfillment_sync(stack, user)
+    assert calls(stack, user, SYNC_PATH) and all(
+        c.body["async"] is True for c in calls(stack, user, SYNC_PATH)
+    )
+
+
+def test_burst_of_200_structural_writes_makes_at_most_3_request_syncs(stack, db, user) -> None:
+    linked_home(stack, db, user, 1)
+    batch = db.batch()
+    for n in range(200):
+        if n and n % 100 == 0:
+            batch.commit()
+            batch = db.batch()
+        batch.set(device(db, user, f"burst-{n:03d}"), light())
+    batch.commit()
+    eventually(lambda: len(google_view(stack, user)) == 201, timeout=90, what="201 devices")
+    time.sleep(3)  # let any late message arrive
+    count = len(calls(stack, user, SYNC_PATH))
+    print(f"\nburst of 200 structural writes: {count} Request Sync calls")
+    assert 1 <= count <= 3
+
+
+def test_burst_of_1000_state_writes_folds_and_ends_exact(stack, db, user) -> None:
+    linked_home(stack, db, user, 100)
+    rounds = 10
+
+    def write(n: int) -> None:
+        for value in range(1, rounds + 1):
+            device(db, user, f"d{n}").update({"states.brightness": value, "states.on": True})
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(write, range(100)))
+    expected = {"on": True, "brightness": rounds, "online": True}
+    assert stack.homegraph
+    eventually(
+        lambda: all(stack.homegraph.last_reported(user, f"d{n}") == expected for n in range(100)),
+        timeout=120,
+        what="final states",
+    )
+    reports = len(calls(stack, user, REPORT_PATH))
+    print(f"\nburst of 1000 state writes over 100 devices: {reports} Report State calls")
+    assert reports < 1000 / 4
+
+
+def test_duplicated_and_reordered_deliveries_never_go_back(stack, db, user) -> None:
+    linked_home(stack, db, user, 1)
+    publisher = pubsub_v1.PublisherClient(
+        publisher_options=pubsub_v1.types.PublisherOptions(enable_message_ordering=True)
+    )
+    topic = publisher.topic_path(PROJECT, TOPIC)
+
+    def publish(version: int, brightness: int) -> None:
+        data = {
+            "kind": "state",
+            "agentUserId": user,
+            "deviceId": "d0",
+            "version": version,
+            "states": {"on": True, "brightness": brightness, "online": True},
+        }
+        publisher.publish(
+            topic, json.dumps(data).encode(), kind="state", agentUserId=user, deviceId="d0"
+        ).result(timeout=10)
+
+    now = time.time_ns()
+    for version, brightness in ((now + 3, 30), (now + 1, 10), (now + 3, 30), (now + 2, 20)):
+        publish(version, brightness)
+    assert stack.homegraph
+    eventually(
+        lambda: (
+            stack.homegraph.last_reported(user, "d0")
+            == {"on": True, "brightness": 30, "online": True}
+        ),
+        what="newest state",
+    )
+    time.sleep(2)
+    assert stack.homegraph.last_reported(user, "d0")["brightness"] == 30
+    reported = [
+        c.body["payload"]["devices"]["states"]["d0"]["brightness"]
+        for c in calls(stack, user, REPORT_PATH)
+        if c.status == 200
+    ]
+    assert reported == sorted(reported), f"reports went back: {reported}"
+
+
+def test_home_graph_faults_at_30_percent_still_deliver_every_final_state(stack, db, user):
+    linked_home(stack, db, user, 20)
+    assert stack.homegraph
+    stack.homegraph.faults = Faults(
+        rate_429=0.1, rate_500=0.1, rate_timeout=0.1, timeout_seconds=1.5, seed=3
+    )
+    rounds = 12
+    try:
+        for value in range(1, rounds + 1):
+            for n in range(20):
+                device(db, user, f"d{n}").update({"states.brightness": value * 100 + n})
+            time.sleep(0.4)
+        device(db, user, "added-under-faults").set(light())
+        eventually(
+            lambda: all(
+                (stack.homegraph.last_reported(user, f"d{n}") or {}).get("brightness")
+                == rounds * 100 + n
+                for n in range(20)
+            ),
+            timeout=240,
+            what="final states under faults",
+        )
+        eventually(
+            lambda: "added-under-faults" in [d["id"] for d in google_view(stack, user)],
+            timeout=120,
+            what="device added under faults",
+        )
+    finally:
+        stack.homegraph.faults = Faults()
+    reports, syncs = calls(stack, user, REPORT_PATH), calls(stack, user, SYNC_PATH)
+    failed = [c for c in reports + syncs if c.status != 200]
+    print(
+        f"\nfaults at 30%: {len(reports)} Report State and {len(syncs)} Request Sync calls, "
+        f"{len(failed)} of them faulted"
+    )
+    assert failed, "the fault injection faulted no call"
+
+
+def test_unlinked_users_and_no_op_writes_get_no_calls(stack, db, user) -> None:
+    device(db, user, "lamp").set(light())
+    device(db, user, "lamp").update({"states.on": False})
+    linked = f"{user}-linked"
+    linked_home(stack, db, linked, 1)
+    time.sleep(3)  # the creation event may still be on its way
+    before = len(calls(stack, linked, SYNC_PATH)) + len(calls(stack, linked, REPORT_PATH))
+    device(db, linked, "d0").set(light(on=False, brightness=0))  # identical rewrite
+    device(db, linked, "d0").update({"firmwareNotes": "outside the contract"})
+    time.sleep(3)
+    assert calls(stack, user, SYNC_PATH) == calls(stack, user, REPORT_PATH) == []
+    after = len(calls(stack, linked, SYNC_PATH)) + len(calls(stack, linked, REPORT_PATH))
+    assert after == before
+
+
+def test_home_graph_404_marks_the_user_unlinked(stack, db, user) -> None:
+    linked_home(stack, db, user, 1)
+    time.sleep(3.5)  # past the new-user grace period
+    assert stack.homegraph
+    stack.homegraph.handle("DELETE", f"/v1/agentUsers/{user}", None)
+    device(db, user, "extra").set(light())
+    eventually(lambda: stack.store.is_linked(user) is False, what="unlinked")
+    before = len(stack.homegraph.calls)
+    device(db, user, "extra").update({"states.on": False})
+    time.sleep(3)
+    assert [c for c in stack.homegraph.calls[before:] if user in json.dumps(c.body)] == []
+
+
+def test_pubsub_message_shape(stack, db, user) -> None:
+    """The message on_device_written publishes: attributes and an ordering key per user."""
+    subscriber = pubsub_v1.SubscriberClient()
+    path = subscriber.subscription_path(PROJECT, f"probe-{user}")
+    subscriber.create_subscription(
+        request={
+            "name": path,
+            "topic": pubsub_v1.PublisherClient().topic_path(PROJECT, TOPIC),
+            "enable_message_ordering": True,
+        }
+    )
+    try:
+        linked_home(stack, db, user, 1)
+        device(db, user, "d0").update({"states.on": True})
+
+        def pulled() -> list[Any]:
+            response = subscriber.pull(subscription=path, max_messages=10, timeout=5)
+            return [
+                m.message
+                for m in response.received_messages
+                if m.message.attributes.get("agentUserId") == user
+                and m.message.attributes.get("kind") == "state"
+            ]
+
+        (message,) = eventually(pulled, what="state message")
+        assert dict(message.attributes) == {"kind": "state", "agentUserId": user, "deviceId": "d0"}
+        assert message.ordering_key == user
+        data = json.loads(message.data)
+        assert data["states"] == {"on": True, "brightness": 0, "online": True}
+        assert isinstance(data["version"], int)
+    finally:
+        subscriber.delete_subscription(subscription=path)
+        subscriber.close()

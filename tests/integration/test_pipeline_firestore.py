@@ -1,0 +1,268 @@
+"""on_device_change's logic over the real Firestore emulator, with a scripted Home Graph."""
+
+import base64
+import json
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from functions.config import Config
+from functions.homegraph import HomeGraphError
+from functions.ledger import FirestoreLedger
+from functions.pipeline import Pipeline, Redeliver, handle_change
+from functions.store import FirestoreStore
+from tests.unit.fakes import ScriptedHomeGraph
+
+SECOND = 10**9
+
+
+class Clock:
+    """A clock the pipeline sleeps on: sleeping moves it forward at once."""
+
+    def __init__(self) -> None:
+        self.now = time.time_ns()
+        self.slept: list[float] = []
+
+    def __call__(self) -> int:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += int(seconds * SECOND)
+
+
+@pytest.fixture
+def user(store: FirestoreStore) -> str:
+    user_id = f"pipe-{uuid.uuid4().hex[:8]}"
+    store.set_linked(user_id, True)
+    return user_id
+
+
+@pytest.fixture
+def google() -> ScriptedHomeGraph:
+    return ScriptedHomeGraph()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def pipeline(store: FirestoreStore, google: ScriptedHomeGraph, clock: Clock) -> Pipeline:
+    config = Config(
+        project_id="p",
+        request_sync_min_interval_seconds=10,
+        new_user_grace_seconds=60,
+        homegraph_retry_seconds=30,
+    )
+    return Pipeline(FirestoreLedger(store.client), lambda: google, config, clock, clock.sleep)
+
+
+def message(data: dict[str, Any], message_id: str | None = None) -> dict[str, Any]:
+    return {
+        "data": base64.b64encode(json.dumps(data).encode()).decode(),
+        "messageId": message_id or uuid.uuid4().hex,
+        "publishTime": datetime.now(UTC).isoformat(),
+    }
+
+
+def sync(user: str, changed_at: int, message_id: str | None = None) -> dict[str, Any]:
+    return message(
+        {"kind": "sync", "agentUserId": user, "deviceId": "d", "changedAt": changed_at}, message_id
+    )
+
+
+def state(user: str, device: str, version: int, **states: Any) -> dict[str, Any]:
+    return message(
+        {
+            "kind": "state",
+            "agentUserId": user,
+            "deviceId": device,
+            "version": version,
+            "states": {"online": True, **states},
+        }
+    )
+
+
+def test_request_sync_is_sent_once_per_covered_change(pipeline, google, clock, user) -> None:
+    first = clock.now - SECOND
+    handle_change(pipeline, sync(user, first))
+    assert google.syncs == [user]
+    handle_change(pipeline, sync(user, first + 1))
+    assert google.syncs == [user], "a change committed before the last sync is covered"
+    clock.now += SECOND
+    handle_change(pipeline, sync(user, clock.now))
+    assert google.syncs == [user, user]
+    assert clock.slept and 8.9 < sum(clock.slept) <= 10, "sends are spaced by the interval"
+
+
+def test_a_redelivered_sync_message_sends_nothing_more(pipeline, google, clock, user) -> None:
+    delivery = sync(user, clock.now - 1)
+    handle_change(pipeline, delivery)
+    handle_change(pipeline, delivery)
+    assert google.syncs == [user]
+
+
+def test_burst_of_concurrent_sync_messages_is_coalesced(store, google, user) -> None:
+    config = Config(project_id="p", request_sync_min_interval_seconds=1)
+    pipeline = Pipeline(FirestoreLedger(store.client), lambda: google, config)
+    start = time.time_ns()
+    changes = [start + n * 10_000_000 for n in range(200)]  # 200 writes within 2 s
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(lambda at: handle_change(pipeline, sync(user, at)), changes))
+    assert 1 <= len(google.syncs) <= 3
+
+
+def test_request_sync_retries_transient_errors(pipeline, google, clock, user) -> None:
+    google.failures = [HomeGraphError(429, "busy"), HomeGraphError(None, "timeout", retryable=True)]
+    handle_change(pipeline, sync(user, clock.now - 1))
+    assert google.syncs == [user]
+
+
+def test_request_sync_gives_up_to_pubsub_after_its_budget(pipeline, google, clock, user) -> None:
+    google.failures = [HomeGraphError(503, "down")] * 50
+    delivery = sync(user, clock.now - 1)
+    with pytest.raises(Redeliver):
+        handle_change(pipeline, delivery)
+    google.failures = []
+    handle_change(pipeline, delivery)
+    assert google.syncs == [user], "the redelivered message re-plans and sends"
+
+
+def test_request_sync_404_after_the_grace_period_unlinks(pipeline, google, clock, store, user):
+    clock.now += 120 * SECOND
+    google.failures = [HomeGraphError(404, "Requested entity was not found.")]
+    handle_change(pipeline, sync(user, clock.now - 1))
+    assert not store.is_linked(user)
+    handle_change(pipeline, sync(user, clock.now))
+    assert google.syncs == [], "nothing is sent for an unlinked user"
+
+
+def test_request_sync_404_for_a_new_user_is_retried(pipeline, google, clock, user) -> None:
+    google.failures = [HomeGraphError(404, "not yet")]
+    with pytest.raises(Redeliver):
+        handle_change(pipeline, sync(user, clock.now - 1))
+
+
+@pytest.mark.parametrize("status", [400, 403])
+def test_request_sync_400_and_403_are_logged_not_retried(
+    pipeline, google, clock, user, status, capsys
+) -> None:
+    google.failures = [HomeGraphError(status, "bad")]
+    handle_change(pipeline, sync(user, clock.now - 1))
+    assert google.syncs == []
+    errors = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if '"ERROR"' in line
+    ]
+    assert [(e["message"], e["status"]) for e in errors] == [
+        ("request sync refused; not retried", status)
+    ]
+
+
+def test_report_state_sends_each_version_once_and_never_goes_back(pipeline, google, user):
+    handle_change(pipeline, state(user, "lamp", 5, on=True))
+    handle_change(pipeline, state(user, "lamp", 5, on=True))
+    handle_change(pipeline, state(user, "lamp", 3, on=False))
+    handle_change(pipeline, state(user, "lamp", 7, on=False))
+    assert google.reports == [
+        (user, {"lamp": {"online": True, "on": True}}),
+        (user, {"lamp": {"online": True, "on": False}}),
+    ]
+
+
+def test_pending_states_of_several_devices_fold_into_one_call(pipeline, google, user) -> None:
+    for n in range(9):
+        pipeline.ledger.stage_state(user, f"d{n}", 10, {"online": True, "on": True})
+    handle_change(pipeline, state(user, "d9", 10, on=False))
+    assert len(google.reports) == 1 and len(google.reports[0][1]) == 10
+    for n in range(9):
+        handle_change(pipeline, state(user, f"d{n}", 10, on=True))
+    assert len(google.reports) == 1, "the piled-up messages find their state reported"
+
+
+def test_one_invalid_device_does_not_block_the_others(pipeline, google, user, capsys) -> None:
+    pipeline.ledger.stage_state(user, "stale", 1, {"online": True})
+    google.failures = [HomeGraphError(400, "Invalid argument"), HomeGraphError(400, "stale id")]
+    handle_change(pipeline, state(user, "lamp", 2, on=True))
+    reported = {device for _, states in google.reports for device in states}
+    assert reported == {"lamp"} or reported == {"stale"}
+    assert '"report state refused; not retried"' in capsys.readouterr().out
+    assert pipeline.ledger.pending(user) == {}
+
+
+def test_report_404_for_a_new_user_is_retried_then_delivered(pipeline, google, user) -> None:
+    google.failures = [HomeGraphError(404, "unknown user")]
+    delivery = state(user, "lamp", 4, on=True)
+    with pytest.raises(Redeliver):
+        handle_change(pipeline, delivery)
+    handle_change(pipeline, delivery)
+    assert google.reports == [(user, {"lamp": {"online": True, "on": True}})]
+
+
+def test_unlinked_users_get_no_calls(pipeline, google, store, clock) -> None:
+    handle_change(pipeline, state("never-linked", "lamp", 1, on=True))
+    handle_change(pipeline, sync("never-linked", clock.now))
+    assert (google.reports, google.syncs) == ([], [])
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"data": "not base64!", "messageId": "1"},
+        {"data": base64.b64encode(b"[1]").decode(), "messageId": "2"},
+        {
+            "data": base64.b64encode(
+                json.dumps({"kind": "teleport", "agentUserId": "u", "deviceId": "d"}).encode()
+            ).decode(),
+            "messageId": "3",
+        },
+        {"data": None},
+    ],
+)
+def test_malformed_messages_are_logged_and_acknowledged(pipeline, google, raw, capsys) -> None:
+    handle_change(pipeline, raw)
+    assert (google.reports, google.syncs) == ([], [])
+    assert '"malformed message; dropped"' in capsys.readouterr().out
+
+
+def test_messages_older_than_the_limit_are_dropped_with_an_error(pipeline, google, user, capsys):
+    old = {**sync(user, 1), "publishTime": "2020-01-01T00:00:00Z"}
+    handle_change(pipeline, old)
+    assert google.syncs == []
+    assert '"message too old; dropped"' in capsys.readouterr().out
+
+
+def test_report_404_for_an_unknown_device_requests_sync_and_keeps_the_user(
+    pipeline, google, clock, store, user
+) -> None:
+    clock.now += 120 * SECOND
+    google.failures = [HomeGraphError(404, "Device ID cannot be found")]
+    with pytest.raises(Redeliver):
+        handle_change(pipeline, state(user, "new-lamp", 4, on=True))
+    assert google.syncs == [user] and store.is_linked(user)
+
+
+def test_report_404_for_an_unknown_user_unlinks_after_the_grace_period(
+    pipeline, google, clock, store, user
+) -> None:
+    clock.now += 120 * SECOND
+    google.failures = [HomeGraphError(404, "unknown user"), HomeGraphError(404, "unknown user")]
+    handle_change(pipeline, state(user, "lamp", 4, on=True))
+    assert not store.is_linked(user)
+    assert pipeline.ledger.pending(user) == {}
+
+
+def test_report_state_calls_are_spaced_and_fold_what_arrives_meanwhile(
+    pipeline, google, clock, user
+) -> None:
+    handle_change(pipeline, state(user, "a", 1, on=True))
+    for n in range(5):
+        pipeline.ledger.stage_state(user, f"b{n}", 2, {"online": True, "on": False})
+    handle_change(pipeline, state(user, "a", 3, on=False))
+    assert [len(states) for _, states in google.reports] == [1, 6]
+    assert 0.9 < sum(clock.slept) <= 1.0, "the second call waited for the 1 s interval"

@@ -1,0 +1,482 @@
+"""terraform/ agrees with the code it deploys, grants least privilege, and passes checkov and fmt.
+
+Offline: the .tf files are parsed with python-hcl2 (no `terraform init`, no provider download).
+"""
+
+import ast
+import functools
+import json
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import hcl2
+import pytest
+
+from functions import store
+from functions.config import ENV_VARS
+
+ROOT = Path(__file__).resolve().parents[2]
+TERRAFORM = ROOT / "terraform"
+CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
+FUNCTION = "google_cloudfunctions2_function"
+PRIMITIVE_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
+
+# Which settings each function reads (functions/config.py); Terraform must give it exactly these.
+EXPECTED_ENV = {
+    "fulfillment": {"GOOGLE_CLOUD_PROJECT", "FIRESTORE_DATABASE", "ACCESS_TOKEN_TTL_SECONDS"},
+    "on_device_written": {
+        "GOOGLE_CLOUD_PROJECT",
+        "FIRESTORE_DATABASE",
+        "DEVICE_CHANGES_TOPIC",
+        "MAX_EVENT_AGE_SECONDS",
+    },
+    "on_device_change": {
+        "GOOGLE_CLOUD_PROJECT",
+        "FIRESTORE_DATABASE",
+        "REQUEST_SYNC_MIN_INTERVAL_SECONDS",
+        "REPORT_STATE_MIN_INTERVAL_SECONDS",
+        "HOMEGRAPH_TIMEOUT_SECONDS",
+        "HOMEGRAPH_RETRY_SECONDS",
+        "NEW_USER_GRACE_SECONDS",
+        "MAX_EVENT_AGE_SECONDS",
+    },
+}
+# How main.py must declare each entry point for the way Terraform delivers to it.
+EXPECTED_DECORATOR = {
+    "fulfillment": "http",
+    "on_device_written": "cloud_event",
+    # Deployed without a function-managed trigger and fed by a Pub/Sub push subscription: the
+    # decorator is what makes the Functions Framework treat the push body as a CloudEvent.
+    "on_device_change": "cloud_event",
+}
+
+
+# --- parsing -----------------------------------------------------------------------------------
+
+
+@functools.cache
+def config() -> dict[str, list[Any]]:
+    """Every top-level block of every .tf file, merged: {"resource": [...], "variable": [...]}."""
+    options = hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
+    merged: dict[str, list[Any]] = {}
+    for path in sorted(TERRAFORM.glob("*.tf")):
+        with path.open() as file:
+            parsed = hcl2.load(file, serialization_options=options)
+        for key, blocks in parsed.items():
+            if not key.startswith("__"):
+                merged.setdefault(key, []).extend(blocks)
+    return merged
+
+
+def resources(kind: str) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for block in config().get("resource", []):
+        found.update(block.get(kind, {}))
+    return found
+
+
+def data_sources(kind: str) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    for block in config().get("data", []):
+        found.update(block.get(kind, {}))
+    return found
+
+
+def named(block_kind: str) -> dict[str, dict[str, Any]]:
+    """Variables or outputs by name."""
+    found: dict[str, dict[str, Any]] = {}
+    for block in config().get(block_kind, []):
+        found.update({k: v for k, v in block.items() if not k.startswith("__")})
+    return found
+
+
+def local_values() -> dict[str, Any]:
+    found: dict[str, Any] = {}
+    for block in config().get("locals", []):
+        found.update({k: v for k, v in block.items() if not k.startswith("__")})
+    return found
+
+
+def one(body: dict[str, Any], key: str) -> dict[str, Any]:
+    """The single nested block `key` of a resource body."""
+    blocks = body.get(key)
+    assert isinstance(blocks, list) and len(blocks) == 1, f"expected one {key} block"
+    block: dict[str, Any] = blocks[0]
+    return block
+
+
+def resolve(value: Any) -> Any:
+    """Follow a bare ${local.x} / ${var.x} reference to its literal (a local or a default)."""
+    for _ in range(10):
+        match = re.fullmatch(r"\$\{(local|var)\.(\w+)\}", value) if isinstance(value, str) else None
+        if not match:
+            return value
+        kind, name = match.groups()
+        value = local_values()[name] if kind == "local" else named("variable")[name]["default"]
+    return value
+
+
+def functions_by_entry_point() -> dict[str, dict[str, Any]]:
+    return {one(body, "build_config")["entry_point"]: body for body in resources(FUNCTION).values()}
+
+
+def env(entry_point: str) -> dict[str, str]:
+    variables: dict[str, str] = one(functions_by_entry_point()[entry_point], "service_config")[
+        "environment_variables"
+    ]
+    return variables
+
+
+def walk(node: Any, path: str = "") -> list[tuple[str, Any]]:
+    """Every (dotted path, value) leaf under a parsed block."""
+    if isinstance(node, dict):
+        return [leaf for k, v in node.items() for leaf in walk(v, f"{path}.{k}")]
+    if isinstance(node, list):
+        return [leaf for i, v in enumerate(node) for leaf in walk(v, f"{path}[{i}]")]
+    return [(path, node)]
+
+
+def main_py_functions() -> dict[str, list[str]]:
+    """Top-level functions of main.py and the last name of each of their decorators."""
+    tree = ast.parse((ROOT / "main.py").read_text())
+    found: dict[str, list[str]] = {}
+    for node in tree.body:
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            names = []
+            for decorator in node.decorator_list:
+                target = decorator.func if isinstance(decorator, ast.Call) else decorator
+                names.append(ast.unparse(target).rsplit(".", 1)[-1])
+            found[node.name] = names
+    return found
+
+
+# --- the code's contract -----------------------------------------------------------------------
+
+
+def test_the_three_functions_are_deployed() -> None:
+    assert set(functions_by_entry_point()) == set(EXPECTED_ENV)
+    for body in resources(FUNCTION).values():
+        assert one(body, "build_config")["runtime"] == "${local.runtime}"
+    assert local_values()["runtime"] == "python311"
+
+
+@pytest.mark.parametrize("entry_point", sorted(EXPECTED_DECORATOR))
+def test_entry_point_is_a_top_level_function_of_main_py(entry_point: str) -> None:
+    defined = main_py_functions()
+    assert entry_point in defined, (
+        f"terraform deploys entry point {entry_point!r} but main.py defines no top-level "
+        f"function of that name (main.py has: {sorted(defined)})"
+    )
+    assert EXPECTED_DECORATOR[entry_point] in defined[entry_point], (
+        f"main.py's {entry_point} must be decorated @functions_framework."
+        f"{EXPECTED_DECORATOR[entry_point]} for the way Terraform delivers to it"
+    )
+
+
+@pytest.mark.parametrize("entry_point", sorted(EXPECTED_ENV))
+def test_environment_variables_are_config_names(entry_point: str) -> None:
+    names = set(env(entry_point))
+    unknown = names - set(ENV_VARS.values())
+    assert not unknown, f"{entry_point} sets {unknown}, which functions/config.py never reads"
+    assert {"GOOGLE_CLOUD_PROJECT", "FIRESTORE_DATABASE"} <= names
+    assert names == EXPECTED_ENV[entry_point]
+
+
+def test_every_tuning_value_comes_from_a_validated_variable() -> None:
+    variables = named("variable")
+    for entry_point in EXPECTED_ENV:
+        for name, value in env(entry_point).items():
+            refs = re.findall(r"var\.(\w+)", value)
+            if name == "DEVICE_CHANGES_TOPIC":
+                continue
+            assert refs, f"{entry_point}: {name} = {value} should come from a variable"
+            assert "validation" in variables[refs[0]], f"var.{refs[0]} ({name}) has no validation"
+
+
+def test_firestore_trigger_watches_the_stores_device_documents() -> None:
+    function = functions_by_entry_point()["on_device_written"]
+    trigger = one(function, "event_trigger")
+    assert trigger["event_type"] == "google.cloud.firestore.document.v1.written"
+    assert trigger["retry_policy"] == "RETRY_POLICY_RETRY"
+    filters = {f["attribute"]: f for f in trigger["event_filters"]}
+    assert set(filters) == {"database", "document"}
+    assert filters["database"]["value"] == env("on_device_written")["FIRESTORE_DATABASE"]
+    document = filters["document"]
+    assert document["operator"] == "match-path-pattern"
+    assert resolve(document["value"]) == f"{store.USERS}/{{userId}}/{store.DEVICES}/{{deviceId}}"
+    ingress = one(function, "service_config")["ingress_settings"]
+    assert ingress == "ALLOW_INTERNAL_ONLY"
+
+
+def test_trigger_region_follows_the_firestore_location() -> None:
+    function = functions_by_entry_point()["on_device_written"]
+    assert one(function, "event_trigger")["trigger_region"] == "${local.firestore_trigger_region}"
+    regions = local_values()["firestore_trigger_regions"]
+    assert regions == {"nam5": "us-central1", "eur3": "europe-west4"}
+    assert "var.firestore_location" in local_values()["firestore_trigger_region"]
+
+
+def test_device_changes_flow_from_publisher_to_on_device_change() -> None:
+    topic_ref = env("on_device_written")["DEVICE_CHANGES_TOPIC"]
+    match = re.fullmatch(r"\$\{google_pubsub_topic\.(\w+)\.name\}", topic_ref)
+    assert match, f"DEVICE_CHANGES_TOPIC should be a topic's name, not {topic_ref}"
+    topic = match.group(1)
+    assert topic in resources("google_pubsub_topic")
+
+    publishers = [
+        b
+        for b in resources("google_pubsub_topic_iam_member").values()
+        if b["member"] == "${google_service_account.on_device_written.member}"
+    ]
+    assert [(b["topic"], b["role"]) for b in publishers] == [
+        (f"${{google_pubsub_topic.{topic}.name}}", "roles/pubsub.publisher")
+    ]
+    written_sa = one(functions_by_entry_point()["on_device_written"], "service_config")
+    assert (
+        written_sa["service_account_email"] == "${google_service_account.on_device_written.email}"
+    )
+
+    change = functions_by_entry_point()["on_device_change"]
+    change_name = next(k for k, v in resources(FUNCTION).items() if v is change)
+    if "event_trigger" in change:  # a function-managed trigger must read the same topic
+        assert (
+            one(change, "event_trigger")["pubsub_topic"] == f"${{google_pubsub_topic.{topic}.id}}"
+        )
+        return
+    pushes = [
+        s
+        for s in resources("google_pubsub_subscription").values()
+        if "push_config" in s
+        and f"{FUNCTION}.{change_name}." in one(s, "push_config")["push_endpoint"]
+    ]
+    assert len(pushes) == 1, "exactly one push subscription must feed on_device_change"
+    push = pushes[0]
+    assert push["topic"] == f"${{google_pubsub_topic.{topic}.id}}"
+    assert push["enable_message_ordering"] is True
+    assert one(change, "service_config")["ingress_settings"] == "ALLOW_INTERNAL_ONLY"
+
+
+def test_failing_device_changes_are_dead_lettered_and_kept() -> None:
+    subscriptions = resources("google_pubsub_subscription")
+    push = next(s for s in subscriptions.values() if "push_config" in s)
+    policy = one(push, "dead_letter_policy")
+    dead = re.fullmatch(r"\$\{google_pubsub_topic\.(\w+)\.id\}", policy["dead_letter_topic"])
+    assert dead and dead.group(1) != re.findall(r"google_pubsub_topic\.(\w+)", push["topic"])[0]
+    keepers = [s for s in subscriptions.values() if s["topic"] == policy["dead_letter_topic"]]
+    assert keepers, "dead letters published to a topic without a subscription are lost"
+
+    agent = "${local.pubsub_service_agent}"
+    topic_grants = {
+        (b["topic"], b["role"])
+        for b in resources("google_pubsub_topic_iam_member").values()
+        if b["member"] == agent
+    }
+    assert (
+        f"${{google_pubsub_topic.{dead.group(1)}.name}}",
+        "roles/pubsub.publisher",
+    ) in topic_grants
+    sub_name = next(k for k, v in subscriptions.items() if v is push)
+    sub_grants = {
+        (b["subscription"], b["role"])
+        for b in resources("google_pubsub_subscription_iam_member").values()
+        if b["member"] == agent
+    }
+    assert (
+        f"${{google_pubsub_subscription.{sub_name}.name}}",
+        "roles/pubsub.subscriber",
+    ) in sub_grants
+
+
+# --- least privilege ---------------------------------------------------------------------------
+
+
+def test_no_primitive_role_is_granted_anywhere() -> None:
+    for block in config().get("resource", []):
+        for kind, instances in block.items():
+            assert not kind.endswith(("_iam_policy", "_iam_binding")), (
+                f"{kind}: authoritative IAM would remove grants this configuration does not own"
+            )
+            for name, body in instances.items():
+                for path, value in walk(body):
+                    if isinstance(value, str):
+                        found = PRIMITIVE_ROLES & set(re.findall(r"roles/\w+", value))
+                        assert not found, f"{kind}.{name}{path} grants {found}"
+    text = "\n".join(p.read_text() for p in TERRAFORM.glob("*.tf"))
+    assert not PRIMITIVE_ROLES & set(re.findall(r"roles/\w+", text))
+
+
+def test_only_fulfillment_is_public() -> None:
+    public = [
+        (kind, name)
+        for kind in resources_with_member()
+        for name, body in resources(kind).items()
+        if body.get("member") in {"allUsers", "allAuthenticatedUsers"}
+    ]
+    assert public == [("google_cloud_run_v2_service_iam_member", "fulfillment_public")]
+    grant = resources("google_cloud_run_v2_service_iam_member")["fulfillment_public"]
+    assert grant["role"] == "roles/run.invoker"
+    assert f"{FUNCTION}.fulfillment." in grant["name"]
+
+
+def resources_with_member() -> list[str]:
+    return sorted(
+        {
+            kind
+            for block in config().get("resource", [])
+            for kind in block
+            if kind.endswith("_member")
+        }
+    )
+
+
+def test_each_function_runs_as_its_own_service_account() -> None:
+    emails = [
+        one(body, "service_config")["service_account_email"]
+        for body in resources(FUNCTION).values()
+    ]
+    assert len(set(emails)) == len(emails) == 3
+    assert all(e.startswith("${google_service_account.") for e in emails)
+
+
+# --- what gets deployed ------------------------------------------------------------------------
+
+
+def test_archive_ships_only_main_py_requirements_and_the_functions_package() -> None:
+    archive = data_sources("archive_file")["source"]
+    dynamic = archive["dynamic"][0]["source"]
+    assert dynamic["for_each"] == "${local.source_files}"
+    expression = local_values()["source_files"]
+    literals = re.findall(r'"([^"$]+)"', expression.replace("\\", ""))
+    assert {"main.py", "requirements.txt", "functions/**"} <= set(literals)
+    for forbidden in ("tests", "devstack", ".venv", "terraform"):
+        assert not any(lit.startswith(forbidden) for lit in literals), forbidden
+
+    # What that allow-list selects in this checkout.
+    shipped = {"main.py", "requirements.txt"} | {
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "functions").rglob("*")
+        if p.is_file() and "__pycache__" not in p.parts and p.suffix != ".pyc"
+    }
+    assert "functions/__init__.py" in shipped
+    assert not [p for p in shipped if p.split("/")[0] in {"tests", "devstack", ".venv"}]
+    assert all((ROOT / p).exists() for p in ("main.py", "requirements.txt"))
+
+    obj = resources("google_storage_bucket_object")["source"]
+    assert "data.archive_file.source.output_md5" in obj["name"], "object named by content hash"
+
+
+def test_source_bucket_is_private_and_versioned() -> None:
+    bucket = resources("google_storage_bucket")["source"]
+    assert bucket["uniform_bucket_level_access"] is True
+    assert bucket["public_access_prevention"] == "enforced"
+    assert one(bucket, "versioning")["enabled"] is True
+
+
+# --- variables, outputs, secrets -----------------------------------------------------------------
+
+
+def test_every_variable_is_typed_and_described() -> None:
+    variables = named("variable")
+    assert variables
+    for name, body in variables.items():
+        assert body.get("type"), f"variable {name} has no type"
+        assert str(body.get("description", "")).strip(), f"variable {name} has no description"
+
+
+def test_every_output_is_described_and_none_is_secret() -> None:
+    outputs = named("output")
+    assert "fulfillment_url" in outputs
+    for name, body in outputs.items():
+        assert str(body.get("description", "")).strip(), f"output {name} has no description"
+        assert not body.get("sensitive"), f"output {name} is sensitive: outputs hold no secrets"
+        assert "secret_version" not in str(body["value"]) and "random_" not in str(body["value"])
+
+
+def test_no_secret_value_lives_in_terraform() -> None:
+    for name, body in named("variable").items():
+        if re.search(r"secret|password|token_value|client_secret", name):
+            assert "default" not in body, f"variable {name} must not have a default"
+    for version in resources("google_secret_manager_secret_version").values():
+        data = str(version.get("secret_data", ""))
+        assert data.startswith("${"), "a secret version's data must never be a literal"
+    secrets = resources("google_secret_manager_secret")
+    assert secrets, "the OAuth client secret is provisioned"
+    secret_grants = [k for k in resources_with_member() if k.startswith("google_secret_manager")]
+    assert not secret_grants, "nobody is granted access to secrets yet"
+
+
+# --- tools ---------------------------------------------------------------------------------------
+
+
+@functools.cache
+def checkov_report() -> dict[str, Any]:
+    if not CHECKOV.exists():
+        pytest.skip(f"{CHECKOV} missing: `make test` creates it (make checkov)")
+    result = subprocess.run(
+        [
+            str(CHECKOV),
+            "-d",
+            str(TERRAFORM),
+            "--framework",
+            "terraform",
+            "--compact",
+            "--skip-download",
+            "-o",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert result.stdout.strip(), f"checkov printed nothing: {result.stderr[-2000:]}"
+    report: dict[str, Any] = json.loads(result.stdout)
+    return report
+
+
+def test_checkov_finds_nothing_that_is_not_skipped_with_a_reason() -> None:
+    report = checkov_report()
+    results = report["results"]
+    failed = [
+        f"{c['check_id']} {c['resource']}: {c['check_name']}" for c in results["failed_checks"]
+    ]
+    assert not failed, "checkov failed checks:\n" + "\n".join(failed)
+    assert not results.get("parsing_errors")
+    skipped = results.get("skipped_checks", [])
+    for check in skipped:
+        reason = (check["check_result"].get("suppress_comment") or "").strip()
+        assert len(reason) > 20, (
+            f"{check['check_id']} on {check['resource']} is skipped without a reason"
+        )
+
+    text = "\n".join(p.read_text() for p in TERRAFORM.glob("*.tf"))
+    skips = re.findall(r"#checkov:skip=([^:\s]+):?(.*)", text)
+    for check_id, reason in skips:
+        assert re.fullmatch(r"CKV2?_[A-Z]+_\d+", check_id), check_id
+        assert reason.strip(), f"#checkov:skip={check_id} names no reason"
+    used = {c["check_id"] for c in skipped}
+    assert {c for c, _ in skips} <= used, "a #checkov:skip comment no longer matches a check"
+
+
+def test_terraform_is_formatted() -> None:
+    terraform = shutil.which("terraform")
+    if terraform is None:
+        pytest.skip("terraform is not installed")
+    result = subprocess.run(
+        [terraform, "fmt", "-check", "-recursive", "-diff", str(TERRAFORM)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, f"run `terraform fmt -recursive terraform`:\n{result.stdout}"
+
+
+def test_every_setting_but_the_local_home_graph_endpoint_is_deployed() -> None:
+    from functions.config import ENV_VARS
+
+    deployed = set().union(*EXPECTED_ENV.values())
+    assert deployed == set(ENV_VARS.values()) - {"HOMEGRAPH_ENDPOINT"}

@@ -1,0 +1,122 @@
+"""on_device_written: what gets published for a write, and what never does."""
+
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from functions.events import Message
+from functions.written import handle_written
+from tests.unit.test_events import NOW, event
+from tests.world import light
+
+
+class Recorder:
+    """A Publisher that records what it is given (and can fail like Pub/Sub would)."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.published: list[Message] = []
+        self.fail = fail
+
+    def publish(self, messages: Sequence[Message]) -> None:
+        if self.fail:
+            raise TimeoutError("pubsub unavailable")
+        self.published.extend(messages)
+
+
+class Outbox:
+    def __init__(self) -> None:
+        self.staged: list[tuple[str, str, int]] = []
+
+    def stage_state(self, user_id: str, device_id: str, version: int, states: dict) -> bool:
+        self.staged.append((user_id, device_id, version))
+        return True
+
+
+class Users:
+    def __init__(self, *linked: str) -> None:
+        self.linked = set(linked)
+
+    def is_linked(self, user_id: str) -> bool:
+        return user_id in self.linked
+
+
+def run(
+    body: bytes,
+    users: Users,
+    recorder: Recorder,
+    when: datetime = NOW,
+    outbox: Outbox | None = None,
+) -> None:
+    handle_written(
+        body,
+        event_id="event-1",
+        event_time=when,
+        users=users,
+        outbox=outbox or Outbox(),
+        publisher=lambda: recorder,
+        max_age=timedelta(hours=1),
+        now=NOW,
+    )
+
+
+def test_state_and_structure_changes_are_published_for_linked_users() -> None:
+    recorder, outbox = Recorder(), Outbox()
+    run(
+        event(light(on=False), {**light(on=True), "roomHint": "Hall"}),
+        Users("u1"),
+        recorder,
+        outbox=outbox,
+    )
+    assert outbox.staged == [("u1", "lamp", recorder.published[1].data["version"])]
+    assert [(m.kind, m.user_id, m.device_id) for m in recorder.published] == [
+        ("sync", "u1", "lamp"),
+        ("state", "u1", "lamp"),
+    ]
+    assert json.loads(recorder.published[1].encode())["states"]["on"] is True
+
+
+def test_unlinked_users_and_no_op_writes_publish_nothing() -> None:
+    recorder = Recorder()
+    run(event(light(on=False), light(on=True)), Users(), recorder)
+    run(event(light(), light()), Users("u1"), recorder)
+    run(event(light(), {**light(), "notes": "x"}), Users("u1"), recorder)
+    assert recorder.published == []
+
+
+def test_bad_and_stale_events_are_logged_at_error_and_dropped(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    recorder = Recorder()
+    run(b"\x0agarbage", Users("u1"), recorder)
+    run(
+        event(light(on=False), light(on=True)), Users("u1"), recorder, when=NOW - timedelta(hours=2)
+    )
+    assert recorder.published == []
+    errors = [
+        json.loads(line) for line in capsys.readouterr().out.splitlines() if '"ERROR"' in line
+    ]
+    assert [e["message"] for e in errors] == [
+        "undecodable event; dropped",
+        "event too old; dropped",
+    ]
+
+
+def test_a_publish_failure_raises_so_the_event_is_delivered_again() -> None:
+    with pytest.raises(TimeoutError):
+        run(event(light(on=False), light(on=True)), Users("u1"), Recorder(fail=True))
+
+
+def test_now_defaults_to_the_clock() -> None:
+    recorder = Recorder()
+    handle_written(
+        event(None, light()),
+        event_id="e",
+        event_time=datetime.now(UTC),
+        users=Users("u1"),
+        outbox=Outbox(),
+        publisher=lambda: recorder,
+        max_age=timedelta(hours=1),
+    )
+    assert [m.kind for m in recorder.published] == ["sync"]
