@@ -10,8 +10,13 @@ CHECKOV_VENV := .venv-checkov
 CHECKOV_INSTALLED := $(CHECKOV_VENV)/.installed
 # Variables file for plan/deploy, relative to terraform/.
 TFVARS ?= terraform.tfvars
+# firebase-tools (the Auth emulator), pinned in package-lock.json; and Debian's Chromium for the
+# browser tests (Playwright drives it; it never downloads a browser of its own).
+NODE_INSTALLED := node_modules/.installed
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help venv checkov run test check fmt token demo plan deploy clean
+.PHONY: help venv checkov node-deps browser-deps run test check fmt token demo plan deploy clean
 
 help:
 	@echo "make run      local stack: emulators, the three functions, local Home Graph, demo home"
@@ -20,6 +25,8 @@ help:
 	@echo "make token USER_ID=<id>   a fresh access token on the running local stack"
 	@echo "make demo ARGS='state desk-outlet on=true'   act as a device backend (make demo for help)"
 	@echo "make plan / make deploy   terraform plan / apply with terraform/$(TFVARS) (docs/deployment.md)"
+	@echo "make node-deps      firebase-tools (Auth emulator) into node_modules/ with npm ci"
+	@echo "make browser-deps   Debian's chromium for the browser tests, if $(CHROMIUM) is missing"
 
 $(INSTALLED): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -35,10 +42,24 @@ $(CHECKOV_INSTALLED): requirements-checkov.txt
 
 checkov: $(CHECKOV_INSTALLED)
 
-run: venv
+# --ignore-scripts: the Auth emulator needs none of the tree's install scripts. re2's (an optional
+# native module, used only by hosting, with a fallback) tries a GitHub download, then compiles (~45 s).
+$(NODE_INSTALLED): package.json package-lock.json
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $(NODE_INSTALLED)
+
+node-deps: $(NODE_INSTALLED)
+
+browser-deps:
+	@if [ ! -x $(CHROMIUM) ]; then \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	fi
+
+run: venv node-deps
 	$(PY) -m devstack.run
 
-test: venv checkov
+test: venv checkov node-deps browser-deps
 	$(PY) -m pytest
 
 check: venv
@@ -67,4 +88,4 @@ deploy:
 	terraform -chdir=terraform apply -input=false -var-file=$(TFVARS)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache node_modules

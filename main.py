@@ -1,6 +1,6 @@
 """Cloud Functions entry points; each decodes its input and hands it to one function."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import functions_framework
@@ -49,3 +49,19 @@ def on_device_change(event: "CloudEvent") -> None:
     data: Any = event.data
     message = data.get("message") if isinstance(data, dict) else None
     handle_change(wiring.pipeline(), message if isinstance(message, dict) else {"data": None})
+
+
+@functions_framework.http
+def account_linking(request: "Request") -> tuple[str, int, dict[str, str]]:
+    """OAuth 2.0 account linking: GET/POST /authorize (sign-in page) and POST /token."""
+    from functions.oauth.server import HttpRequest, respond
+
+    http = HttpRequest(
+        request.method,
+        request.path,
+        request.args,
+        request.form,
+        request.headers.get("Authorization"),
+    )
+    answer = respond(wiring.linking(), http, datetime.now(UTC))
+    return answer.flask()

@@ -5,12 +5,15 @@ import json
 import signal
 import socket
 import sys
+from dataclasses import astuple
 
 from devstack.demo_home import seed
 from devstack.local import PROJECT, ROOT, STATE_FILE, emulator_address
 from devstack.stack import LocalStack, Ports
 
 DEMO_USER = "demo"
+DEMO_EMAIL = "demo@example.com"
+DEMO_PASSWORD = "demo-password"  # noqa: S105 - the local Auth emulator's demo person only
 
 
 def port_free(port: int) -> bool:
@@ -23,6 +26,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--firestore-port", type=int, help="default: firebase.json's")
     parser.add_argument("--functions-port", type=int, help="default: firebase.json's")
     parser.add_argument("--pubsub-port", type=int, help="default: firebase.json's")
+    parser.add_argument("--auth-port", type=int, help="default: firebase.json's")
     args = parser.parse_args(argv)
     functions = args.functions_port or emulator_address("functions")[1]
     ports = Ports(
@@ -31,16 +35,16 @@ def main(argv: list[str]) -> int:
         fulfillment=functions,
         written=functions + 1,
         change=functions + 2,
+        linking=functions + 3,
+        auth=args.auth_port or emulator_address("auth")[1],
     )
-    busy = [
-        p
-        for p in (ports.firestore, ports.pubsub, ports.fulfillment, ports.written, ports.change)
-        if not port_free(p)
-    ]
+    busy = [port for port in astuple(ports) if not port_free(port)]
     if busy:
         print(f"ports {busy} are in use (see firebase.json); stop what holds them first")
         return 1
-    print("starting the Firestore and Pub/Sub emulators and the three functions ...", flush=True)
+    print(
+        "starting the emulators (Firestore, Pub/Sub, Auth) and the four functions ...", flush=True
+    )
     stack = LocalStack(
         PROJECT,
         ROOT / ".devstack",
@@ -49,8 +53,9 @@ def main(argv: list[str]) -> int:
     )
     try:
         stack.start()
-        assert stack.homegraph and stack.firestore and stack.pubsub
+        assert stack.homegraph and stack.firestore and stack.pubsub and stack.auth and stack.google
         devices = seed(stack.store, DEMO_USER)
+        stack.add_person(DEMO_USER, DEMO_EMAIL, DEMO_PASSWORD)
         stack.link(DEMO_USER)
         token = stack.token_for(DEMO_USER)
         STATE_FILE.write_text(
@@ -66,6 +71,8 @@ Local stack is up (project {PROJECT}).
   on_device_written   {stack.url("written")}  (Firestore emulator delivers document events)
   on_device_change    {stack.url("change")}  (Pub/Sub push subscription)
   local Home Graph    {stack.homegraph.url}  (Google's side; calls the fulfillment's SYNC)
+  account_linking     {stack.url("linking")}authorize and {stack.url("linking")}token
+  Auth emulator       {stack.auth.host}   (FIREBASE_AUTH_EMULATOR_HOST)
   demo home           user '{DEMO_USER}', {devices} devices, linked
 
 Try it:
@@ -76,6 +83,9 @@ Try it:
 Walk-through (another terminal; README "Watch Home Graph follow Firestore"):
   make demo ARGS="state desk-outlet on=true"     then   make demo ARGS="google desk-outlet"
   make demo ARGS="add hall-light"                then   make demo ARGS="google"
+
+Account linking as Google does it: open {stack.google.start_url} in a browser,
+  sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}; Google's side exchanges the code and calls SYNC.
 
 Another token: make token USER_ID={DEMO_USER}      Logs: .devstack/*.log      Stop: Ctrl-C
 """,

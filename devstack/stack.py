@@ -6,16 +6,19 @@ topic --(push subscription)--> on_device_change --> local Home Graph --(SYNC)-->
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devstack.auth_emulator import API_KEY, create_user, start_auth_emulator
 from devstack.emulators import Emulator, free_port, start_firestore, start_pubsub, stop_group
+from devstack.google_linking import GoogleLinking
 from devstack.homegraph_server import HomeGraphServer
 from devstack.local import ROOT
 from devstack.token import issue_token
@@ -23,6 +26,7 @@ from devstack.token import issue_token
 TOPIC = "device-changes"
 SUBSCRIPTION = "on-device-change"
 TRIGGER = "on_device_written"
+CLIENT_ID = "google-local"
 DEVICE_PATTERN = "users/{userId}/devices/{deviceId}"
 
 
@@ -33,20 +37,11 @@ class Ports:
     fulfillment: int = 0
     written: int = 0
     change: int = 0
+    linking: int = 0
+    auth: int = 0
 
     def resolved(self) -> "Ports":
-        return Ports(
-            *(
-                port or free_port()
-                for port in (
-                    self.firestore,
-                    self.pubsub,
-                    self.fulfillment,
-                    self.written,
-                    self.change,
-                )
-            )
-        )
+        return Ports(*(port or free_port() for port in astuple(self)))
 
 
 @dataclass
@@ -62,6 +57,9 @@ class LocalStack:
     pubsub: Emulator | None = None
     servers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     store: Any = None
+    auth: Emulator | None = None
+    google: GoogleLinking | None = None
+    client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{getattr(self.ports, name)}/"
@@ -91,17 +89,32 @@ class LocalStack:
         self.store = FirestoreStore.connect(self.project)
         self.homegraph = HomeGraphServer(self.url("fulfillment"), self.token_for)
         self.homegraph.start()
+        self.auth = start_auth_emulator(self.project, self.logs / "auth.log", port=self.ports.auth)
+        self.google = GoogleLinking(
+            self.project,
+            CLIENT_ID,
+            self.client_secret,
+            linking_url=self.url("linking"),
+            fulfillment_url=self.url("fulfillment"),
+        ).start()
+        self.google.on_linked.append(self._google_knows)
         env = {
             **os.environ,
             **self.emulator_env(),
             "DEVICE_CHANGES_TOPIC": TOPIC,
             "HOMEGRAPH_ENDPOINT": self.homegraph.url,
+            "OAUTH_CLIENT_ID": CLIENT_ID,
+            "OAUTH_CLIENT_SECRET": self.client_secret,
+            "OAUTH_REDIRECT_URIS": self.google.redirect_uri,
+            "IDENTITY_API_KEY": API_KEY,
+            "FIREBASE_AUTH_EMULATOR_HOST": self.auth.host,
             **self.settings,
         }
         for name, target in (
             ("fulfillment", "fulfillment"),
             ("written", "on_device_written"),
             ("change", "on_device_change"),
+            ("linking", "account_linking"),
         ):
             self.servers[name] = self._serve(name, target, env)
         for name, process in self.servers.items():
@@ -182,9 +195,23 @@ class LocalStack:
         )
         subscriber.close()
 
+    def _google_knows(self, user_id: str) -> None:
+        """After account linking, Home Graph knows the user and holds Google's SYNC view."""
+        if self.homegraph:
+            self.homegraph.link(user_id, sync=True)
+
     def token_for(self, user_id: str) -> str:
-        """Google's side holds each linked user's access token; here it gets a fresh one."""
+        """Google's side holds each linked user's access token: the one it got through account
+        linking (refreshed when expired), or, for a user pre-linked by the local stack, a fresh
+        one minted directly."""
+        if self.google and user_id in self.google.accounts:
+            return self.google.access_token(user_id)
         return issue_token(self.store, user_id)
+
+    def add_person(self, uid: str, email: str, password: str) -> None:
+        """A user who can sign in (Identity Platform's job; here the Auth emulator's)."""
+        assert self.auth
+        create_user(self.auth.host, self.project, uid, email, password)
 
     def link(self, user_id: str) -> None:
         """What account linking does: Google knows the user and sends SYNC."""
@@ -195,6 +222,12 @@ class LocalStack:
         for process in self.servers.values():
             stop_group(process)
         self.servers.clear()
+        if self.google:
+            self.google.stop()
+            self.google = None
+        if self.auth:
+            self.auth.stop()
+            self.auth = None
         if self.homegraph:
             self.homegraph.stop()
             self.homegraph = None

@@ -3,6 +3,7 @@
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
+from dataclasses import field as setting
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,23 @@ class Config:
     report_state_min_interval_seconds: float = 1.0
     new_user_grace_seconds: float = 120.0
     max_event_age_seconds: float = 3600.0
+    oauth_client_id: str = ""
+    oauth_client_secret: str = setting(default="", repr=False)
+    oauth_redirect_uris: str = ""
+    identity_api_key: str = ""
+    auth_emulator_host: str = ""
+    auth_code_ttl_seconds: int = 300
+    refresh_token_ttl_days: int = 180
+
+    def redirect_uris(self) -> frozenset[str]:
+        """Where account linking may send codes: Google's two redirect URIs for this project,
+        plus the operator's extra ones (OAUTH_REDIRECT_URIS, comma-separated)."""
+        google = {
+            f"https://oauth-redirect.googleusercontent.com/r/{self.project_id}",
+            f"https://oauth-redirect-sandbox.googleusercontent.com/r/{self.project_id}",
+        }
+        extra = {uri.strip() for uri in self.oauth_redirect_uris.split(",") if uri.strip()}
+        return frozenset(google | extra)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> "Config":
@@ -54,5 +72,12 @@ ENV_VARS: dict[str, str] = {
     "report_state_min_interval_seconds": "REPORT_STATE_MIN_INTERVAL_SECONDS",
     "new_user_grace_seconds": "NEW_USER_GRACE_SECONDS",
     "max_event_age_seconds": "MAX_EVENT_AGE_SECONDS",
+    "oauth_client_id": "OAUTH_CLIENT_ID",
+    "oauth_client_secret": "OAUTH_CLIENT_SECRET",
+    "oauth_redirect_uris": "OAUTH_REDIRECT_URIS",
+    "identity_api_key": "IDENTITY_API_KEY",
+    "auth_emulator_host": "FIREBASE_AUTH_EMULATOR_HOST",
+    "auth_code_ttl_seconds": "AUTH_CODE_TTL_SECONDS",
+    "refresh_token_ttl_days": "REFRESH_TOKEN_TTL_DAYS",
 }
 """Config field -> the environment variable that sets it."""

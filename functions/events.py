@@ -7,6 +7,7 @@ https://cloud.google.com/firestore/docs/extend-with-functions-2nd-gen#event_data
 
 import base64
 import binascii
+import calendar
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -101,10 +102,12 @@ def device_path(name: str) -> tuple[str, str]:
 
 
 def _ceil_to_second(moment: datetime) -> int:
-    """Event times may carry whole seconds only; rounding up never places a change too early."""
+    """Event times may carry whole seconds (the emulator) or microseconds; rounding up to the
+    end of what they leave out never places a change too early."""
+    micros = calendar.timegm(moment.utctimetuple()) * 10**6 + moment.microsecond
     if moment.microsecond:
-        return int(moment.timestamp() * 10**9)
-    return int(moment.timestamp()) * 10**9 + (10**9 - 1)
+        return micros * 1000 + 999
+    return (micros + 10**6) * 1000 - 1
 
 
 def _fields(fields: Mapping[str, Any]) -> dict[str, Any]:

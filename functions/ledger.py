@@ -41,10 +41,15 @@ class FirestoreLedger:
         """When the user linked (ns), or None when the user is not linked."""
         return _linked_at(self._user(user_id).get().to_dict() or {})
 
-    def set_unlinked(self, user_id: str) -> None:
-        self._user(user_id).set(
-            {"linked": False, "unlinkedAt": firestore.SERVER_TIMESTAMP}, merge=True
-        )
+    def set_unlinked(self, user_id: str, linked_at: int | None) -> None:
+        """Mark the user unlinked, unless they linked again since ``linked_at`` was read."""
+
+        def decide(data: dict[str, Any]) -> tuple[dict[str, Any], None]:
+            if _linked_at(data) != linked_at:
+                return {}, None
+            return {"linked": False, "unlinkedAt": firestore.SERVER_TIMESTAMP}, None
+
+        self._on_user(user_id, decide)
 
     def claim_sync(
         self, user_id: str, changed_at: int, *, now: int, interval: int, claimant: str, lease: int
@@ -96,20 +101,21 @@ class FirestoreLedger:
 
     def acquire_report_lease(
         self, user_id: str, holder: str, now: int, lease: int
-    ) -> tuple[str, int]:
+    ) -> tuple[str, int, int]:
         """Become (or stay) the user's only Report State sender for ``lease`` ns; also returns
-        when the user's last Report State was sent."""
+        when the user's last Report State was sent and when the user linked."""
 
-        def decide(data: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, int]]:
-            sent = int(data.get("reportSentAt", 0))
-            if _linked_at(data) is None:
-                return {}, (UNLINKED, sent)
+        def decide(data: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, int, int]]:
+            sent, linked_at = int(data.get("reportSentAt", 0)), _linked_at(data)
+            if linked_at is None:
+                return {}, (UNLINKED, sent, 0)
             current = data.get("reportLease") or {}
             if current.get("by") not in (None, holder) and current.get("until", 0) > now:
-                return {}, (BUSY, sent)
-            return {"reportLease": {"by": holder, "until": now + lease}}, (ACQUIRED, sent)
+                return {}, (BUSY, sent, linked_at)
+            update = {"reportLease": {"by": holder, "until": now + lease}}
+            return update, (ACQUIRED, sent, linked_at)
 
-        result: tuple[str, int] = self._on_user(user_id, decide)
+        result: tuple[str, int, int] = self._on_user(user_id, decide)
         return result
 
     def release_report_lease(self, user_id: str, holder: str, sent_at: int) -> None:
@@ -153,18 +159,32 @@ class FirestoreLedger:
         data = self._outbox(user_id, device_id).get().to_dict() or {}
         return bool(data.get("reportedVersion", 0) >= version)
 
-    def pending(self, user_id: str) -> dict[str, tuple[int, dict[str, Any]]]:
-        """Every staged, unreported device state of the user: device id -> (version, states)."""
+    def pending(self, user_id: str, since: int = 0) -> dict[str, tuple[int, dict[str, Any]]]:
+        """Every staged, unreported device state of the user: device id -> (version, states).
+        States written before ``since`` (the user's link time) are stale: Google's SYNC and
+        QUERY at linking saw newer ones, so they are dropped, never reported."""
         query = (
             self._user(user_id)
             .collection(OUTBOX)
             .where(filter=firestore.FieldFilter("pending", "==", True))
         )
-        found = {}
+        found, stale = {}, {}
         for snap in query.stream():
             data = snap.to_dict() or {}
-            found[snap.id] = (int(data["version"]), dict(data["states"]))
+            if int(data["version"]) < since:
+                stale[snap.id] = int(data["version"])
+            else:
+                found[snap.id] = (int(data["version"]), dict(data["states"]))
+        self.mark_reported(user_id, stale)
         return found
+
+    def drop_pending(self, user_id: str) -> None:
+        """Forget every pending state of the user (unlinked: nothing may reach Google later)."""
+        self.mark_reported(user_id, {d: v for d, (v, _) in self.pending(user_id).items()})
+
+    def forget(self, user_id: str, device_id: str) -> None:
+        """A deleted device has no state left to report."""
+        self._outbox(user_id, device_id).delete()
 
     def mark_reported(self, user_id: str, versions: dict[str, int]) -> None:
         """Record reported versions; a device staged anew meanwhile stays pending."""

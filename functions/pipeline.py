@@ -23,7 +23,7 @@ from functions.homegraph import HomeGraph, HomeGraphError
 from functions.ledger import ACQUIRED, UNLINKED, FirestoreLedger
 
 SECOND = 10**9
-LEASE_SECONDS = 60
+LEASE_SECONDS = 180
 WAIT_FOR_SENDER_SECONDS = 20
 FLUSH_SECONDS = 40
 
@@ -50,18 +50,25 @@ def handle_change(pipeline: Pipeline, message: dict[str, Any], now: datetime | N
     logs.bind(messageId=message_id)
     published = _publish_time(message)
     age = ((now or datetime.now(UTC)) - published).total_seconds() if published else 0
-    if age > pipeline.config.max_event_age_seconds:
-        logs.error("message too old; dropped", ageSeconds=age, content=_printable(message))
-        return
     data = _data(message)
     if data is None or not message_id:
         logs.error("malformed message; dropped", content=_printable(message))
         return
     logs.bind(user=logs.user_ref(data["agentUserId"]), deviceId=data["deviceId"], kind=data["kind"])
-    if data["kind"] == "sync":
-        request_sync(pipeline, data["agentUserId"], data["changedAt"], message_id)
-    else:
-        report_state(pipeline, data, message_id)
+    try:
+        if data["kind"] == "sync":
+            request_sync(pipeline, data["agentUserId"], data["changedAt"], message_id)
+        else:
+            report_state(pipeline, data, message_id)
+    except Redeliver as error:
+        if age <= pipeline.config.max_event_age_seconds:
+            raise
+        logs.error(
+            "message too old to retry; dropped",
+            reason=str(error),
+            ageSeconds=age,
+            content=_printable(message),
+        )
 
 
 def _data(message: dict[str, Any]) -> dict[str, Any] | None:
@@ -142,7 +149,8 @@ def request_sync(pipeline: Pipeline, user_id: str, changed_at: int, message_id: 
     except HomeGraphError as error:
         pipeline.ledger.release_sync(user_id, message_id)
         if error.not_found and not _new_user(pipeline, user_id):
-            pipeline.ledger.set_unlinked(user_id)
+            pipeline.ledger.set_unlinked(user_id, pipeline.ledger.linked_at(user_id))
+            pipeline.ledger.drop_pending(user_id)
             logs.warning("Home Graph does not know the user; marked unlinked")
             return
         if error.retryable or error.not_found:
@@ -153,28 +161,31 @@ def request_sync(pipeline: Pipeline, user_id: str, changed_at: int, message_id: 
     logs.info("request sync sent")
 
 
+class UserUnlinked(Exception):
+    """Home Graph does not know the user (after the new-user grace period)."""
+
+
 def report_state(pipeline: Pipeline, data: dict[str, Any], message_id: str) -> None:
     """Make sure Home Graph has this device state (or a newer one) before acknowledging."""
     user_id, device_id, version = data["agentUserId"], data["deviceId"], data["version"]
-    states = data["states"]
-    if not pipeline.ledger.stage_state(user_id, device_id, version, states):
+    if not pipeline.ledger.stage_state(user_id, device_id, version, data["states"]):
         logs.info("state already reported; nothing sent", version=version)
         return
-    lease = LEASE_SECONDS * SECOND
+    turn = ReportTurn(pipeline, user_id, f"{message_id}/{uuid.uuid4().hex[:12]}")
     deadline = pipeline.clock() + WAIT_FOR_SENDER_SECONDS * SECOND
     while True:
-        status, last_sent = pipeline.ledger.acquire_report_lease(
-            user_id, message_id, pipeline.clock(), lease
-        )
+        status = turn.acquire()
         if status == UNLINKED:
-            logs.info("user not linked; state not reported")
+            pipeline.ledger.drop_pending(user_id)
+            logs.info("user not linked; pending states dropped")
             return
         if status == ACQUIRED:
-            sent = [last_sent]
             try:
-                _flush(pipeline, user_id, message_id, sent)
+                turn.flush()
+            except UserUnlinked:
+                return
             finally:
-                pipeline.ledger.release_report_lease(user_id, message_id, sent[-1])
+                pipeline.ledger.release_report_lease(user_id, turn.holder, turn.sent)
             if pipeline.ledger.is_reported(user_id, device_id, version):
                 return
             raise Redeliver("state still pending after this sender's turn")
@@ -186,69 +197,93 @@ def report_state(pipeline: Pipeline, data: dict[str, Any], message_id: str) -> N
         pipeline.sleep(0.2)
 
 
-def _flush(pipeline: Pipeline, user_id: str, holder: str, sent: list[int]) -> None:
-    """Report everything pending for the user, call after call, until nothing is left; calls
-    are spaced by the minimum interval, so states staged meanwhile fold into the next call."""
-    interval = int(pipeline.config.report_state_min_interval_seconds * SECOND)
-    stop = pipeline.clock() + FLUSH_SECONDS * SECOND
-    while pipeline.clock() < stop:
-        pending = pipeline.ledger.pending(user_id)
-        if not pending:
-            return
-        wait = (sent[-1] + interval - pipeline.clock()) / SECOND
-        if wait > 0:
-            pipeline.sleep(wait)
-            pending = pipeline.ledger.pending(user_id)
-        pipeline.ledger.acquire_report_lease(
-            user_id, holder, pipeline.clock(), LEASE_SECONDS * SECOND
+@dataclass
+class ReportTurn:
+    """One sender's turn at a user's Report State: it holds the user's lease while it reports
+    everything pending, in calls spaced by the minimum interval."""
+
+    pipeline: Pipeline
+    user_id: str
+    holder: str
+    sent: int = 0
+    linked_at: int = 0
+    sync_requested: bool = False
+
+    def acquire(self) -> str:
+        """Take or renew the lease; learn when the last report was sent and when the user
+        linked."""
+        ledger, clock = self.pipeline.ledger, self.pipeline.clock
+        status, sent, linked_at = ledger.acquire_report_lease(
+            self.user_id, self.holder, clock(), LEASE_SECONDS * SECOND
         )
-        sent.append(pipeline.clock())
-        _report(pipeline, user_id, pending)
+        self.sent, self.linked_at = max(self.sent, sent), linked_at
+        return status
 
+    def flush(self) -> None:
+        """Report everything pending, call after call, until nothing is left."""
+        pipeline = self.pipeline
+        interval = int(pipeline.config.report_state_min_interval_seconds * SECOND)
+        stop = pipeline.clock() + FLUSH_SECONDS * SECOND
+        while pipeline.clock() < stop:
+            if not pipeline.ledger.pending(self.user_id, self.linked_at):
+                return
+            wait = (self.sent + interval - pipeline.clock()) / SECOND
+            if wait > 0:
+                pipeline.sleep(wait)
+            if self.acquire() != ACQUIRED:
+                raise Redeliver("lost the user's report lease")
+            pending = pipeline.ledger.pending(self.user_id, self.linked_at)
+            self.sent = pipeline.clock()
+            self.report(pending)
 
-def _report(
-    pipeline: Pipeline, user_id: str, pending: dict[str, tuple[int, dict[str, Any]]]
-) -> None:
-    states = {device_id: device_states for device_id, (_, device_states) in pending.items()}
-    versions = {device_id: version for device_id, (version, _) in pending.items()}
-    request_id = str(uuid.uuid4())
-    try:
-        _call(pipeline, lambda: pipeline.homegraph().report_state(user_id, request_id, states))
-    except HomeGraphError as error:
-        if error.retryable:
-            raise Redeliver(f"report state failed: {error}") from error
-        if len(pending) > 1:
-            for device_id, entry in pending.items():
-                _report(pipeline, user_id, {device_id: entry})
-            return
-        if error.not_found:
-            _unknown_user_or_device(pipeline, user_id, versions, error)
+    def report(self, pending: dict[str, tuple[int, dict[str, Any]]]) -> None:
+        """One Report State call; on a 400 or 404 for several devices, one call per device,
+        so that one bad or unknown device never holds back the others."""
+        pipeline, user_id = self.pipeline, self.user_id
+        states = {device_id: device_states for device_id, (_, device_states) in pending.items()}
+        versions = {device_id: version for device_id, (version, _) in pending.items()}
+        request_id = str(uuid.uuid4())
+        try:
+            _call(pipeline, lambda: pipeline.homegraph().report_state(user_id, request_id, states))
+        except HomeGraphError as error:
+            if error.retryable:
+                raise Redeliver(f"report state failed: {error}") from error
+            if len(pending) > 1:
+                for device_id, entry in pending.items():
+                    if self.acquire() != ACQUIRED:
+                        raise Redeliver("lost the user's report lease") from error
+                    self.report({device_id: entry})
+                return
+            if error.not_found:
+                self.unknown(versions)
+                return
+            pipeline.ledger.mark_reported(user_id, versions)
+            logs.error(
+                "report state refused; not retried",
+                status=error.status,
+                reason=error.reason,
+                states=states,
+            )
             return
         pipeline.ledger.mark_reported(user_id, versions)
-        logs.error(
-            "report state refused; not retried",
-            status=error.status,
-            reason=error.reason,
-            states=states,
-        )
-        return
-    pipeline.ledger.mark_reported(user_id, versions)
-    logs.info("report state sent", devices=len(states))
+        logs.info("report state sent", devices=len(states))
 
-
-def _unknown_user_or_device(
-    pipeline: Pipeline, user_id: str, versions: dict[str, int], error: HomeGraphError
-) -> None:
-    """A 404 from Report State names an unknown user or an unknown device. Request Sync tells
-    which: it fails with 404 only for an unknown user (who is then unlinked, unless newly
-    linked); otherwise Google re-syncs the devices and the state is delivered again later."""
-    try:
-        _call(pipeline, lambda: pipeline.homegraph().request_sync(user_id))
-    except HomeGraphError as sync_error:
-        if sync_error.not_found and not _new_user(pipeline, user_id):
-            pipeline.ledger.set_unlinked(user_id)
-            pipeline.ledger.mark_reported(user_id, versions)
-            logs.warning("Home Graph does not know the user; marked unlinked")
-            return
-        raise Redeliver(f"report state failed: {error}; request sync: {sync_error}") from error
-    raise Redeliver(f"device unknown to Home Graph; request sync sent: {error.reason}")
+    def unknown(self, versions: dict[str, int]) -> None:
+        """A 404 names an unknown user or an unknown device; Request Sync tells which. For an
+        unknown user it fails with 404 too (the user is unlinked, unless newly linked). For an
+        unknown device (deleted, or added and not synced yet) Google now re-syncs, and the QUERY
+        that follows a SYNC gives it the device's current state: this entry is done."""
+        pipeline = self.pipeline
+        if not self.sync_requested:
+            try:
+                _call(pipeline, lambda: pipeline.homegraph().request_sync(self.user_id))
+            except HomeGraphError as sync_error:
+                if sync_error.not_found and not _new_user(pipeline, self.user_id):
+                    pipeline.ledger.set_unlinked(self.user_id, self.linked_at)
+                    pipeline.ledger.drop_pending(self.user_id)
+                    logs.warning("Home Graph does not know the user; marked unlinked")
+                    raise UserUnlinked from sync_error
+                raise Redeliver(f"request sync after a 404 failed: {sync_error}") from sync_error
+            self.sync_requested = True
+        pipeline.ledger.mark_reported(self.user_id, versions)
+        logs.warning("device unknown to Home Graph; Request Sync sent", devices=list(versions))

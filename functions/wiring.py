@@ -9,6 +9,7 @@ from functions.config import Config
 if TYPE_CHECKING:
     from functions.homegraph import HomeGraph
     from functions.ledger import FirestoreLedger
+    from functions.oauth.server import Linking
     from functions.pipeline import Pipeline
     from functions.publish import Publisher
     from functions.store import FirestoreStore
@@ -40,6 +41,19 @@ def homegraph() -> "HomeGraph":
 
     settings = config()
     return GoogleHomeGraph.connect(settings.homegraph_endpoint, settings.homegraph_timeout_seconds)
+
+
+@functools.cache
+def linking() -> "Linking":
+    from functions.oauth.identity import FirebasePasswordSignIn
+    from functions.oauth.records import OAuthRecords
+    from functions.oauth.server import Linking
+
+    settings = config()
+    identity = FirebasePasswordSignIn(
+        settings.project_id, settings.identity_api_key, settings.auth_emulator_host
+    )
+    return Linking(OAuthRecords(store().client), identity, settings)
 
 
 @functools.cache

@@ -18,6 +18,8 @@ class Outbox(Protocol):
         self, user_id: str, device_id: str, version: int, states: dict[str, Any]
     ) -> bool: ...
 
+    def forget(self, user_id: str, device_id: str) -> None: ...
+
 
 def handle_written(
     body: bytes,
@@ -47,6 +49,8 @@ def handle_written(
         logs.error("undecodable event; dropped", reason=str(error), body=body[:2048].hex())
         return
     logs.bind(user=logs.user_ref(change.user_id), deviceId=change.device_id)
+    if change.after is None:
+        outbox.forget(change.user_id, change.device_id)
     found, skipped = messages(change)
     if skipped:
         logs.warning("state change not reported", reason=skipped)

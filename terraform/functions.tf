@@ -1,7 +1,9 @@
-# The three Cloud Functions (2nd gen), built from one source archive.
+# The four Cloud Functions (2nd gen), built from one source archive.
 #
 #   fulfillment        HTTP, public ingress; Google Home calls it without Google credentials and the
 #                      code checks the bearer token, so Cloud Run lets allUsers invoke it.
+#   account_linking    HTTP, public ingress; OAuth 2.0 /authorize (the user's browser) and /token
+#                      (Google, authenticated by client id and secret in code), so allUsers too.
 #   on_device_written  Firestore document.written on users/{userId}/devices/{deviceId} (Eventarc).
 #   on_device_change   driven by the push subscription in pubsub.tf (not by a function-managed
 #                      trigger) so that it gets a dead-letter topic and message ordering.
@@ -163,6 +165,67 @@ resource "google_cloudfunctions2_function" "on_device_change" {
   depends_on = [
     google_project_iam_member.build,
     google_artifact_registry_repository_iam_member.build_writer,
+    google_firestore_database.this,
+  ]
+}
+
+resource "google_cloudfunctions2_function" "account_linking" {
+  #checkov:skip=CKV_GCP_124:Ingress must be ALLOW_ALL: the user's browser opens /authorize and Google calls /token from the internet without Google credentials; the code checks the client id, redirect URI, password and client secret.
+  project     = var.project_id
+  location    = var.region
+  name        = "${var.name_prefix}-account-linking"
+  description = "OAuth 2.0 account linking for Google Home: /authorize (sign-in page) and /token."
+  labels      = local.labels
+
+  build_config {
+    runtime           = local.runtime
+    entry_point       = "account_linking"
+    service_account   = google_service_account.build.id
+    docker_repository = google_artifact_registry_repository.functions.id
+    source {
+      storage_source {
+        bucket = google_storage_bucket.source.name
+        object = google_storage_bucket_object.source.name
+      }
+    }
+  }
+
+  service_config {
+    available_memory = var.function_memory
+    # A request waits at most on one Identity Toolkit call (10 s) and a few Firestore operations.
+    timeout_seconds                = 60
+    max_instance_count             = var.account_linking_max_instances
+    ingress_settings               = "ALLOW_ALL"
+    all_traffic_on_latest_revision = true
+    service_account_email          = google_service_account.account_linking.email
+    environment_variables = {
+      GOOGLE_CLOUD_PROJECT     = var.project_id
+      FIRESTORE_DATABASE       = var.firestore_database
+      ACCESS_TOKEN_TTL_SECONDS = tostring(var.access_token_ttl_seconds)
+      OAUTH_CLIENT_ID          = var.oauth_client_id
+      OAUTH_REDIRECT_URIS      = join(",", var.oauth_redirect_uris)
+      IDENTITY_API_KEY         = google_apikeys_key.identity.key_string
+      AUTH_CODE_TTL_SECONDS    = tostring(var.auth_code_ttl_seconds)
+      REFRESH_TOKEN_TTL_DAYS   = tostring(var.refresh_token_ttl_days)
+    }
+
+    # Read from Secret Manager when an instance starts, never through Terraform. "latest" picks up
+    # a rotated secret on the next new instance; the secret must have a version before the first
+    # deploy (docs/deployment.md).
+    secret_environment_variables {
+      key        = "OAUTH_CLIENT_SECRET"
+      project_id = data.google_project.this.number
+      secret     = google_secret_manager_secret.oauth_client_secret.secret_id
+      version    = "latest"
+    }
+  }
+
+  depends_on = [
+    google_project_iam_member.build,
+    google_artifact_registry_repository_iam_member.build_writer,
+    google_secret_manager_secret_iam_member.account_linking_client_secret,
+    google_project_iam_member.account_linking_firestore,
+    google_identity_platform_config.this,
     google_firestore_database.this,
   ]
 }

@@ -1,17 +1,26 @@
 # Identities and the only roles they hold. No primitive role (owner/editor/viewer) anywhere.
 #
 #   fulfillment            runtime of fulfillment: reads and writes Firestore (devices, tokens, users)
+#   linking                runtime of account_linking: Firestore (sign-in requests, codes, tokens)
+#                          and the OAuth client secret, nothing else
 #   dev-written            runtime of on_device_written: reads users/{id}.linked, publishes changes
 #   dev-change             runtime of on_device_change: Firestore bookkeeping; calls Home Graph
 #   written-trigger        identity Eventarc uses to deliver Firestore events to on_device_written
 #   change-push            identity Pub/Sub uses to push device changes to on_device_change
-#   build                  identity Cloud Build uses to build the three functions
+#   build                  identity Cloud Build uses to build the four functions
 
 resource "google_service_account" "fulfillment" {
   project      = var.project_id
   account_id   = "${var.name_prefix}-fulfillment"
   display_name = "smart-home fulfillment (runtime)"
   description  = "Runs the fulfillment function; Firestore user only."
+}
+
+resource "google_service_account" "account_linking" {
+  project      = var.project_id
+  account_id   = "${var.name_prefix}-linking"
+  display_name = "smart-home account_linking (runtime)"
+  description  = "Runs account_linking; Firestore user and accessor of the OAuth client secret only."
 }
 
 resource "google_service_account" "on_device_written" {
@@ -57,6 +66,23 @@ resource "google_project_iam_member" "fulfillment_firestore" {
   member  = google_service_account.fulfillment.member
 }
 
+# account_linking keeps sign-in requests, authorization codes, access and refresh tokens and
+# sign-in failure counters in Firestore (authRequests, authCodes, tokens, signInFailures).
+resource "google_project_iam_member" "account_linking_firestore" {
+  project = var.project_id
+  role    = "roles/datastore.user"
+  member  = google_service_account.account_linking.member
+}
+
+# The only grant on the OAuth client secret, and on that secret alone (not project-wide), so no
+# other function or account of this configuration can read it.
+resource "google_secret_manager_secret_iam_member" "account_linking_client_secret" {
+  project   = var.project_id
+  secret_id = google_secret_manager_secret.oauth_client_secret.secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.account_linking.member
+}
+
 # on_device_written reads users/{id}.linked and stages each state change in the Report State
 # outbox (users/{id}/reportState/{deviceId}); it never writes a device document.
 resource "google_project_iam_member" "on_device_written_firestore" {
@@ -87,6 +113,17 @@ resource "google_cloud_run_v2_service_iam_member" "fulfillment_public" {
   project  = var.project_id
   location = google_cloudfunctions2_function.fulfillment.location
   name     = google_cloudfunctions2_function.fulfillment.service_config[0].service
+  role     = "roles/run.invoker"
+  member   = "allUsers"
+}
+
+# account_linking is public for the same reason: the user's browser opens /authorize and Google
+# calls /token without Google credentials; the function checks the client, the redirect URI, the
+# user's password and the client secret itself.
+resource "google_cloud_run_v2_service_iam_member" "account_linking_public" {
+  project  = var.project_id
+  location = google_cloudfunctions2_function.account_linking.location
+  name     = google_cloudfunctions2_function.account_linking.service_config[0].service
   role     = "roles/run.invoker"
   member   = "allUsers"
 }

@@ -28,6 +28,7 @@ locals {
   ))
 
   services = toset([
+    "apikeys.googleapis.com",
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
     "cloudfunctions.googleapis.com",
@@ -36,6 +37,7 @@ locals {
     "firestore.googleapis.com",
     "homegraph.googleapis.com",
     "iam.googleapis.com",
+    "identitytoolkit.googleapis.com",
     "logging.googleapis.com",
     "pubsub.googleapis.com",
     "run.googleapis.com",
@@ -162,9 +164,10 @@ resource "google_artifact_registry_repository" "functions" {
 
 # --- Secrets -----------------------------------------------------------------------------------
 
-# The OAuth client secret of the coming account-linking function (Google sends it to the token
-# endpoint). Created empty: its value is added out of band (docs/deployment.md), so it never
-# appears in Terraform variables, state or outputs. Nobody is granted access yet.
+# The OAuth client secret of account_linking (Google sends it to the token endpoint). Created
+# empty: its value is added out of band (docs/deployment.md), so it never appears in Terraform
+# variables, state or outputs. Only account_linking's runtime account may read it (iam.tf), and
+# the function gets it as the secret environment variable OAUTH_CLIENT_SECRET (functions.tf).
 resource "google_secret_manager_secret" "oauth_client_secret" {
   project   = var.project_id
   secret_id = "${var.name_prefix}-oauth-client-secret"

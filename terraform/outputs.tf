@@ -5,10 +5,28 @@ output "fulfillment_url" {
   value       = google_cloudfunctions2_function.fulfillment.service_config[0].uri
 }
 
+# --- Account linking: the Developer Console's "Account linking" page -----------------------------
+
+output "account_linking_authorization_url" {
+  description = "Paste into the Google Home Developer Console: Account linking > Authorization URL."
+  value       = "${google_cloudfunctions2_function.account_linking.service_config[0].uri}/authorize"
+}
+
+output "account_linking_token_url" {
+  description = "Paste into the Google Home Developer Console: Account linking > Token URL."
+  value       = "${google_cloudfunctions2_function.account_linking.service_config[0].uri}/token"
+}
+
+output "oauth_client_id" {
+  description = "Paste into the Google Home Developer Console: Account linking > Client ID (the client secret is the value of the oauth_client_secret_id secret, never an output)."
+  value       = var.oauth_client_id
+}
+
 output "function_names" {
   description = "Deployed function names, for gcloud functions logs read NAME --region REGION."
   value = {
     fulfillment       = google_cloudfunctions2_function.fulfillment.name
+    account_linking   = google_cloudfunctions2_function.account_linking.name
     on_device_written = google_cloudfunctions2_function.on_device_written.name
     on_device_change  = google_cloudfunctions2_function.on_device_change.name
   }
@@ -25,9 +43,10 @@ output "firestore_trigger_region" {
 }
 
 output "service_account_emails" {
-  description = "Service accounts by role: the three function runtimes, the two delivery identities and the build identity."
+  description = "Service accounts by role: the four function runtimes, the two delivery identities and the build identity."
   value = {
     fulfillment            = google_service_account.fulfillment.email
+    account_linking        = google_service_account.account_linking.email
     on_device_written      = google_service_account.on_device_written.email
     on_device_change       = google_service_account.on_device_change.email
     device_written_trigger = google_service_account.device_written_trigger.email
@@ -57,7 +76,7 @@ output "dead_letter_subscription" {
 }
 
 output "oauth_client_secret_id" {
-  description = "Secret Manager secret (name only, never the value) for the account-linking OAuth client secret; add its value with gcloud secrets versions add."
+  description = "Secret Manager secret (name only, never the value) holding the account-linking OAuth client secret; add its value with gcloud secrets versions add and paste the same value into the Developer Console's Client secret."
   value       = google_secret_manager_secret.oauth_client_secret.secret_id
 }
 

@@ -276,3 +276,67 @@ variable "image_versions_kept" {
     error_message = "image_versions_kept must be a whole number from 1 to 100."
   }
 }
+
+# --- Account linking ---------------------------------------------------------------------------
+
+variable "oauth_client_id" {
+  type        = string
+  description = "OAuth client id Google Home uses for account linking (OAUTH_CLIENT_ID); you choose it and paste the same value into the Developer Console. Not a secret: the client secret lives only in Secret Manager."
+
+  validation {
+    # No whitespace, and no colon: Google may send the id in an HTTP Basic header, where a colon
+    # would split it.
+    condition     = can(regex("^[^\\s:]{1,256}$", var.oauth_client_id))
+    error_message = "oauth_client_id must be 1 to 256 characters without whitespace or colons."
+  }
+}
+
+variable "oauth_redirect_uris" {
+  type        = list(string)
+  description = "Extra redirect URIs account linking may send authorization codes to (OAUTH_REDIRECT_URIS). Google's https://oauth-redirect.googleusercontent.com/r/PROJECT and its sandbox counterpart are always allowed; leave empty unless you link from another client."
+  default     = []
+
+  validation {
+    condition     = alltrue([for uri in var.oauth_redirect_uris : can(regex("^https://[^\\s,/?#]+(/[^\\s,#]*)?$", uri))])
+    error_message = "Every oauth_redirect_uris entry must be an https:// URL without whitespace, commas or a fragment."
+  }
+}
+
+variable "auth_code_ttl_seconds" {
+  type        = number
+  description = "Lifetime of an authorization code between the sign-in redirect and Google's token request (AUTH_CODE_TTL_SECONDS)."
+  default     = 300
+
+  validation {
+    condition     = var.auth_code_ttl_seconds == floor(var.auth_code_ttl_seconds) && var.auth_code_ttl_seconds >= 60 && var.auth_code_ttl_seconds <= 600
+    error_message = "auth_code_ttl_seconds must be a whole number from 60 to 600."
+  }
+}
+
+variable "refresh_token_ttl_days" {
+  type        = number
+  description = "Lifetime of a refresh token in days (REFRESH_TOKEN_TTL_DAYS); a user who stays unused longer must link again."
+  default     = 180
+
+  validation {
+    condition     = var.refresh_token_ttl_days == floor(var.refresh_token_ttl_days) && var.refresh_token_ttl_days >= 1 && var.refresh_token_ttl_days <= 3650
+    error_message = "refresh_token_ttl_days must be a whole number from 1 to 3650."
+  }
+}
+
+variable "account_linking_max_instances" {
+  type        = number
+  description = "Upper bound on account_linking instances (a cost ceiling); it serves sign-ins and Google's token refreshes."
+  default     = 10
+
+  validation {
+    condition     = var.account_linking_max_instances == floor(var.account_linking_max_instances) && var.account_linking_max_instances >= 1 && var.account_linking_max_instances <= 1000
+    error_message = "account_linking_max_instances must be a whole number from 1 to 1000."
+  }
+}
+
+variable "identity_allow_self_signup" {
+  type        = bool
+  description = "Let end users create their own Identity Platform accounts through the client API (accounts:signUp). Off by default: the operator creates the accounts. The setting is project-wide, so turn it on if another app of this project signs users up."
+  default     = false
+}

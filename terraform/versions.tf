@@ -28,3 +28,16 @@ provider "google-beta" {
   project = var.project_id
   region  = var.region
 }
+
+# The Identity Toolkit and API Keys APIs (identity.tf) refuse end-user Application Default
+# Credentials (gcloud auth application-default login) unless a request names a quota project, and
+# the provider does not take it from the ADC file. This alias sends X-Goog-User-Project = the
+# deployment project, for those two resources only.
+provider "google" {
+  alias = "quota"
+
+  project               = var.project_id
+  region                = var.region
+  billing_project       = var.project_id
+  user_project_override = true
+}

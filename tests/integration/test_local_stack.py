@@ -43,7 +43,7 @@ def walk_through() -> None:
 
 
 def test_local_stack_answers_its_own_curl_command() -> None:
-    fs_port, fn_port, ps_port = free_port(), free_port(), free_port()
+    fs_port, fn_port, ps_port, auth_port = free_port(), free_port(), free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if k != "FIRESTORE_EMULATOR_HOST"}
     process = subprocess.Popen(
         [
@@ -56,6 +56,8 @@ def test_local_stack_answers_its_own_curl_command() -> None:
             str(fn_port),
             "--pubsub-port",
             str(ps_port),
+            "--auth-port",
+            str(auth_port),
         ],
         cwd=ROOT,
         env=env,

@@ -18,6 +18,9 @@ from functions.store import FirestoreStore
 from tests.unit.fakes import ScriptedHomeGraph
 
 SECOND = 10**9
+AFTER_LINKING = time.time_ns() + 3600 * SECOND
+"""Versions are write times; a state written before the user linked is stale, so test
+versions count from a time after every test user links."""
 
 
 class Clock:
@@ -83,7 +86,7 @@ def state(user: str, device: str, version: int, **states: Any) -> dict[str, Any]
             "kind": "state",
             "agentUserId": user,
             "deviceId": device,
-            "version": version,
+            "version": AFTER_LINKING + version,
             "states": {"online": True, **states},
         }
     )
@@ -116,6 +119,8 @@ def test_burst_of_concurrent_sync_messages_is_coalesced(store, google, user) -> 
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(lambda at: handle_change(pipeline, sync(user, at)), changes))
     assert 1 <= len(google.syncs) <= 3
+    sent = (store.user(user).get().to_dict() or {})["syncSentAt"]
+    assert sent > max(changes), "the last Request Sync covers the last change"
 
 
 def test_request_sync_retries_transient_errors(pipeline, google, clock, user) -> None:
@@ -177,7 +182,7 @@ def test_report_state_sends_each_version_once_and_never_goes_back(pipeline, goog
 
 def test_pending_states_of_several_devices_fold_into_one_call(pipeline, google, user) -> None:
     for n in range(9):
-        pipeline.ledger.stage_state(user, f"d{n}", 10, {"online": True, "on": True})
+        pipeline.ledger.stage_state(user, f"d{n}", AFTER_LINKING + 10, {"online": True, "on": True})
     handle_change(pipeline, state(user, "d9", 10, on=False))
     assert len(google.reports) == 1 and len(google.reports[0][1]) == 10
     for n in range(9):
@@ -186,7 +191,7 @@ def test_pending_states_of_several_devices_fold_into_one_call(pipeline, google, 
 
 
 def test_one_invalid_device_does_not_block_the_others(pipeline, google, user, capsys) -> None:
-    pipeline.ledger.stage_state(user, "stale", 1, {"online": True})
+    pipeline.ledger.stage_state(user, "stale", AFTER_LINKING + 1, {"online": True})
     google.failures = [HomeGraphError(400, "Invalid argument"), HomeGraphError(400, "stale id")]
     handle_change(pipeline, state(user, "lamp", 2, on=True))
     reported = {device for _, states in google.reports for device in states}
@@ -196,7 +201,7 @@ def test_one_invalid_device_does_not_block_the_others(pipeline, google, user, ca
 
 
 def test_report_404_for_a_new_user_is_retried_then_delivered(pipeline, google, user) -> None:
-    google.failures = [HomeGraphError(404, "unknown user")]
+    google.failures = [HomeGraphError(404, "unknown user"), HomeGraphError(404, "unknown user")]
     delivery = state(user, "lamp", 4, on=True)
     with pytest.raises(Redeliver):
         handle_change(pipeline, delivery)
@@ -230,11 +235,15 @@ def test_malformed_messages_are_logged_and_acknowledged(pipeline, google, raw, c
     assert '"malformed message; dropped"' in capsys.readouterr().out
 
 
-def test_messages_older_than_the_limit_are_dropped_with_an_error(pipeline, google, user, capsys):
+def test_old_messages_get_one_last_try_then_an_error(pipeline, google, user, capsys) -> None:
     old = {**sync(user, 1), "publishTime": "2020-01-01T00:00:00Z"}
+    google.failures = [HomeGraphError(503, "down")] * 50
     handle_change(pipeline, old)
     assert google.syncs == []
-    assert '"message too old; dropped"' in capsys.readouterr().out
+    assert '"message too old to retry; dropped"' in capsys.readouterr().out
+    google.failures = []
+    handle_change(pipeline, old)
+    assert google.syncs == [user], "an old message is still processed when it can be"
 
 
 def test_report_404_for_an_unknown_device_requests_sync_and_keeps_the_user(
@@ -242,9 +251,29 @@ def test_report_404_for_an_unknown_device_requests_sync_and_keeps_the_user(
 ) -> None:
     clock.now += 120 * SECOND
     google.failures = [HomeGraphError(404, "Device ID cannot be found")]
-    with pytest.raises(Redeliver):
-        handle_change(pipeline, state(user, "new-lamp", 4, on=True))
+    handle_change(pipeline, state(user, "new-lamp", 4, on=True))
     assert google.syncs == [user] and store.is_linked(user)
+    assert pipeline.ledger.pending(user) == {}
+
+
+def test_a_deleted_device_does_not_block_the_others(pipeline, google, clock, user) -> None:
+    clock.now += 120 * SECOND
+    pipeline.ledger.stage_state(user, "deleted", AFTER_LINKING + 1, {"online": True})
+    google.failures = [HomeGraphError(404, "Device ID cannot be found")] * 2
+    handle_change(pipeline, state(user, "lamp", 2, on=True))
+    handle_change(pipeline, state(user, "lamp", 3, on=False))
+    assert google.syncs == [user], "one Request Sync per sender's turn"
+    assert google.reports[-1] == (user, {"lamp": {"online": True, "on": False}})
+    assert pipeline.ledger.pending(user) == {}
+
+
+def test_states_from_before_a_relink_are_never_reported(pipeline, google, store, user) -> None:
+    pipeline.ledger.stage_state(user, "lamp", AFTER_LINKING - 7200 * SECOND, {"on": False})
+    store.set_linked(user, False)
+    handle_change(pipeline, state(user, "other", 1, on=True))
+    store.set_linked(user, True)
+    handle_change(pipeline, state(user, "other", 2, on=True))
+    assert [sorted(states) for _, states in google.reports] == [["other"]]
 
 
 def test_report_404_for_an_unknown_user_unlinks_after_the_grace_period(
@@ -262,7 +291,7 @@ def test_report_state_calls_are_spaced_and_fold_what_arrives_meanwhile(
 ) -> None:
     handle_change(pipeline, state(user, "a", 1, on=True))
     for n in range(5):
-        pipeline.ledger.stage_state(user, f"b{n}", 2, {"online": True, "on": False})
+        pipeline.ledger.stage_state(user, f"b{n}", AFTER_LINKING + 2, {"online": True, "on": False})
     handle_change(pipeline, state(user, "a", 3, on=False))
     assert [len(states) for _, states in google.reports] == [1, 6]
     assert 0.9 < sum(clock.slept) <= 1.0, "the second call waited for the 1 s interval"

@@ -27,6 +27,16 @@ PRIMITIVE_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
 # Which settings each function reads (functions/config.py); Terraform must give it exactly these.
 EXPECTED_ENV = {
     "fulfillment": {"GOOGLE_CLOUD_PROJECT", "FIRESTORE_DATABASE", "ACCESS_TOKEN_TTL_SECONDS"},
+    "account_linking": {
+        "GOOGLE_CLOUD_PROJECT",
+        "FIRESTORE_DATABASE",
+        "ACCESS_TOKEN_TTL_SECONDS",
+        "OAUTH_CLIENT_ID",
+        "OAUTH_REDIRECT_URIS",
+        "IDENTITY_API_KEY",
+        "AUTH_CODE_TTL_SECONDS",
+        "REFRESH_TOKEN_TTL_DAYS",
+    },
     "on_device_written": {
         "GOOGLE_CLOUD_PROJECT",
         "FIRESTORE_DATABASE",
@@ -44,9 +54,16 @@ EXPECTED_ENV = {
         "MAX_EVENT_AGE_SECONDS",
     },
 }
+# Settings that are secrets: Secret Manager secret environment variables, never plain ones.
+EXPECTED_SECRET_ENV = {"account_linking": {"OAUTH_CLIENT_SECRET"}}
+# Settings only the local stack uses (Home Graph stand-in, Auth emulator); never deployed.
+LOCAL_ONLY = {"HOMEGRAPH_ENDPOINT", "FIREBASE_AUTH_EMULATOR_HOST"}
+# Functions anyone on the internet may invoke (the code authenticates every request).
+PUBLIC = {"fulfillment", "account_linking"}
 # How main.py must declare each entry point for the way Terraform delivers to it.
 EXPECTED_DECORATOR = {
     "fulfillment": "http",
+    "account_linking": "http",
     "on_device_written": "cloud_event",
     # Deployed without a function-managed trigger and fed by a Pub/Sub push subscription: the
     # decorator is what makes the Functions Framework treat the push body as a CloudEvent.
@@ -130,6 +147,16 @@ def env(entry_point: str) -> dict[str, str]:
     return variables
 
 
+def secret_env(entry_point: str) -> dict[str, dict[str, Any]]:
+    """A function's secret environment variables by name."""
+    service = one(functions_by_entry_point()[entry_point], "service_config")
+    return {s["key"]: s for s in service.get("secret_environment_variables", [])}
+
+
+def resource_name(kind: str, body: dict[str, Any]) -> str:
+    return next(name for name, b in resources(kind).items() if b is body)
+
+
 def walk(node: Any, path: str = "") -> list[tuple[str, Any]]:
     """Every (dotted path, value) leaf under a parsed block."""
     if isinstance(node, dict):
@@ -156,7 +183,7 @@ def main_py_functions() -> dict[str, list[str]]:
 # --- the code's contract -----------------------------------------------------------------------
 
 
-def test_the_three_functions_are_deployed() -> None:
+def test_every_entry_point_is_deployed() -> None:
     assert set(functions_by_entry_point()) == set(EXPECTED_ENV)
     for body in resources(FUNCTION).values():
         assert one(body, "build_config")["runtime"] == "${local.runtime}"
@@ -183,6 +210,10 @@ def test_environment_variables_are_config_names(entry_point: str) -> None:
     assert not unknown, f"{entry_point} sets {unknown}, which functions/config.py never reads"
     assert {"GOOGLE_CLOUD_PROJECT", "FIRESTORE_DATABASE"} <= names
     assert names == EXPECTED_ENV[entry_point]
+    secrets = set(secret_env(entry_point))
+    assert secrets == EXPECTED_SECRET_ENV.get(entry_point, set())
+    assert not secrets - set(ENV_VARS.values()), f"{entry_point}: unknown secret settings"
+    assert not secrets & names, f"{entry_point}: a secret must not also be a plain variable"
 
 
 def test_every_tuning_value_comes_from_a_validated_variable() -> None:
@@ -191,6 +222,9 @@ def test_every_tuning_value_comes_from_a_validated_variable() -> None:
         for name, value in env(entry_point).items():
             refs = re.findall(r"var\.(\w+)", value)
             if name == "DEVICE_CHANGES_TOPIC":
+                continue
+            if name == "IDENTITY_API_KEY":
+                assert re.fullmatch(r"\$\{google_apikeys_key\.\w+\.key_string\}", value), value
                 continue
             assert refs, f"{entry_point}: {name} = {value} should come from a variable"
             assert "validation" in variables[refs[0]], f"var.{refs[0]} ({name}) has no validation"
@@ -308,17 +342,28 @@ def test_no_primitive_role_is_granted_anywhere() -> None:
     assert not PRIMITIVE_ROLES & set(re.findall(r"roles/\w+", text))
 
 
-def test_only_fulfillment_is_public() -> None:
-    public = [
+def test_only_fulfillment_and_account_linking_are_public() -> None:
+    public = sorted(
         (kind, name)
         for kind in resources_with_member()
         for name, body in resources(kind).items()
         if body.get("member") in {"allUsers", "allAuthenticatedUsers"}
-    ]
-    assert public == [("google_cloud_run_v2_service_iam_member", "fulfillment_public")]
-    grant = resources("google_cloud_run_v2_service_iam_member")["fulfillment_public"]
-    assert grant["role"] == "roles/run.invoker"
-    assert f"{FUNCTION}.fulfillment." in grant["name"]
+    )
+    assert {kind for kind, _ in public} == {"google_cloud_run_v2_service_iam_member"}
+    grants = resources("google_cloud_run_v2_service_iam_member")
+    invoked = set()
+    for _, name in public:
+        grant = grants[name]
+        assert grant["role"] == "roles/run.invoker"
+        assert grant["member"] == "allUsers"
+        match = re.search(rf"{FUNCTION}\.(\w+)\.service_config", grant["name"])
+        assert match, grant["name"]
+        body = resources(FUNCTION)[match.group(1)]
+        invoked.add(one(body, "build_config")["entry_point"])
+    assert invoked == PUBLIC and len(public) == len(PUBLIC)
+    for entry_point, body in functions_by_entry_point().items():
+        ingress = one(body, "service_config")["ingress_settings"]
+        assert (ingress == "ALLOW_ALL") == (entry_point in PUBLIC), (entry_point, ingress)
 
 
 def resources_with_member() -> list[str]:
@@ -337,7 +382,7 @@ def test_each_function_runs_as_its_own_service_account() -> None:
         one(body, "service_config")["service_account_email"]
         for body in resources(FUNCTION).values()
     ]
-    assert len(set(emails)) == len(emails) == 3
+    assert len(set(emails)) == len(emails) == len(EXPECTED_ENV)
     assert all(e.startswith("${google_service_account.") for e in emails)
 
 
@@ -404,8 +449,96 @@ def test_no_secret_value_lives_in_terraform() -> None:
         assert data.startswith("${"), "a secret version's data must never be a literal"
     secrets = resources("google_secret_manager_secret")
     assert secrets, "the OAuth client secret is provisioned"
-    secret_grants = [k for k in resources_with_member() if k.startswith("google_secret_manager")]
-    assert not secret_grants, "nobody is granted access to secrets yet"
+    # The value is added out of band: no version resource, and no data source that would copy
+    # the payload into the state.
+    assert not resources("google_secret_manager_secret_version")
+    assert not data_sources("google_secret_manager_secret_version")
+    assert not data_sources("google_secret_manager_secret_version_access")
+
+
+def test_the_client_secret_comes_from_secret_manager() -> None:
+    secrets = resources("google_secret_manager_secret")
+    variable = secret_env("account_linking")["OAUTH_CLIENT_SECRET"]
+    match = re.fullmatch(
+        r"\$\{google_secret_manager_secret\.(\w+)\.secret_id\}", variable["secret"]
+    )
+    assert match and match.group(1) in secrets, variable["secret"]
+    assert variable["version"] == "latest"
+    # The project number: the API reports the number, so the id would diff on every plan.
+    assert variable["project_id"] == "${data.google_project.this.number}"
+    for entry_point in EXPECTED_ENV:
+        assert "OAUTH_CLIENT_SECRET" not in env(entry_point), (
+            "the secret must not be a plain variable"
+        )
+        assert "secret" not in str(env(entry_point)), f"{entry_point} reads a secret as plain text"
+
+
+def test_only_account_linking_can_read_the_client_secret() -> None:
+    linking = one(functions_by_entry_point()["account_linking"], "service_config")
+    account = re.fullmatch(
+        r"\$\{google_service_account\.(\w+)\.email\}", linking["service_account_email"]
+    )
+    assert account, linking["service_account_email"]
+    member = f"${{google_service_account.{account.group(1)}.member}}"
+
+    secret_kinds = [k for k in resources_with_member() if k.startswith("google_secret_manager")]
+    assert secret_kinds == ["google_secret_manager_secret_iam_member"]
+    grants = list(resources("google_secret_manager_secret_iam_member").values())
+    secret = re.fullmatch(
+        r"\$\{google_secret_manager_secret\.(\w+)\.secret_id\}",
+        secret_env("account_linking")["OAUTH_CLIENT_SECRET"]["secret"],
+    )
+    assert secret
+    assert [(g["secret_id"], g["role"], g["member"]) for g in grants] == [
+        (
+            f"${{google_secret_manager_secret.{secret.group(1)}.secret_id}}",
+            "roles/secretmanager.secretAccessor",
+            member,
+        )
+    ]
+    # No project-, folder- or account-wide grant could open the secret to anyone else.
+    for kind in resources_with_member():
+        for name, body in resources(kind).items():
+            role = str(body.get("role", ""))
+            if kind != "google_secret_manager_secret_iam_member":
+                assert "secretmanager" not in role, f"{kind}.{name} grants {role}"
+    # The account holds nothing but Firestore besides the secret.
+    roles = {
+        (kind, body["role"])
+        for kind in resources_with_member()
+        for body in resources(kind).values()
+        if body.get("member") == member
+    }
+    assert roles == {
+        ("google_project_iam_member", "roles/datastore.user"),
+        ("google_secret_manager_secret_iam_member", "roles/secretmanager.secretAccessor"),
+    }
+
+
+def test_sign_in_uses_identity_platform_email_and_password() -> None:
+    services = local_values()["services"]
+    assert "identitytoolkit.googleapis.com" in services and "apikeys.googleapis.com" in services
+    (config,) = resources("google_identity_platform_config").values()
+    email = one(one(config, "sign_in"), "email")
+    assert email["enabled"] is True and email["password_required"] is True
+
+    api_key = env("account_linking")["IDENTITY_API_KEY"]
+    name = re.findall(r"google_apikeys_key\.(\w+)\.", api_key)[0]
+    restrictions = one(resources("google_apikeys_key")[name], "restrictions")
+    targets = restrictions["api_targets"]
+    assert [t["service"] for t in targets] == ["identitytoolkit.googleapis.com"]
+
+
+def test_outputs_are_what_the_account_linking_page_asks_for() -> None:
+    outputs = named("output")
+    linking = f"{FUNCTION}.account_linking.service_config[0].uri"
+    assert outputs["account_linking_authorization_url"]["value"] == f"${{{linking}}}/authorize"
+    assert outputs["account_linking_token_url"]["value"] == f"${{{linking}}}/token"
+    assert outputs["oauth_client_id"]["value"] == "${var.oauth_client_id}"
+    assert env("account_linking")["OAUTH_CLIENT_ID"] == outputs["oauth_client_id"]["value"], (
+        "the console must be given the id the function checks"
+    )
+    assert "default" not in named("variable")["oauth_client_id"], "the operator chooses the id"
 
 
 # --- tools ---------------------------------------------------------------------------------------
@@ -475,8 +608,9 @@ def test_terraform_is_formatted() -> None:
     assert result.returncode == 0, f"run `terraform fmt -recursive terraform`:\n{result.stdout}"
 
 
-def test_every_setting_but_the_local_home_graph_endpoint_is_deployed() -> None:
-    from functions.config import ENV_VARS
-
-    deployed = set().union(*EXPECTED_ENV.values())
-    assert deployed == set(ENV_VARS.values()) - {"HOMEGRAPH_ENDPOINT"}
+def test_every_setting_but_the_local_ones_is_deployed() -> None:
+    deployed = set().union(*EXPECTED_ENV.values(), *EXPECTED_SECRET_ENV.values())
+    assert deployed == set(ENV_VARS.values()) - LOCAL_ONLY
+    text = "\n".join(p.read_text() for p in TERRAFORM.glob("*.tf"))
+    for name in LOCAL_ONLY:
+        assert name not in text, f"{name} is local-only and must never be deployed"

@@ -29,9 +29,14 @@ class Outbox:
     def __init__(self) -> None:
         self.staged: list[tuple[str, str, int]] = []
 
+        self.forgotten: list[tuple[str, str]] = []
+
     def stage_state(self, user_id: str, device_id: str, version: int, states: dict) -> bool:
         self.staged.append((user_id, device_id, version))
         return True
+
+    def forget(self, user_id: str, device_id: str) -> None:
+        self.forgotten.append((user_id, device_id))
 
 
 class Users:
@@ -120,3 +125,9 @@ def test_now_defaults_to_the_clock() -> None:
         max_age=timedelta(hours=1),
     )
     assert [m.kind for m in recorder.published] == ["sync"]
+
+
+def test_a_deleted_device_leaves_nothing_to_report() -> None:
+    outbox = Outbox()
+    run(event(light(), None), Users("u1"), Recorder(), outbox=outbox)
+    assert outbox.forgotten == [("u1", "lamp")]

@@ -1,0 +1,402 @@
+"""Account linking over the real Firestore emulator, with a stand-in identity provider:
+the authorization-code flow, refresh rotation, and every error path."""
+
+import base64
+import json
+import urllib.parse
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from functions.config import Config
+from functions.oauth.identity import SignInFailed
+from functions.oauth.records import OAuthRecords
+from functions.oauth.server import CLIENT_FAILURE_LIMIT, USER_FAILURE_LIMIT, HttpRequest, Linking
+from functions.oauth.server import respond as linking_respond
+from functions.store import FirestoreStore
+from functions.webhook import respond as fulfillment_respond
+from tests.world import intent
+
+PROJECT = "demo-linking"
+GOOGLE = f"https://oauth-redirect.googleusercontent.com/r/{PROJECT}"
+SECRET = "client-secret-for-tests"
+
+
+class Passwords:
+    """A PasswordSignIn over a dictionary: email -> (password, uid)."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, tuple[str, str]] = {}
+
+    def sign_in(self, email: str, password: str) -> str:
+        stored = self.users.get(email)
+        if stored is None or stored[0] != password:
+            raise SignInFailed("no")
+        return stored[1]
+
+
+@pytest.fixture
+def people() -> Passwords:
+    return Passwords()
+
+
+@pytest.fixture
+def linking(store: FirestoreStore, people: Passwords) -> Linking:
+    config = Config(
+        project_id=PROJECT,
+        oauth_client_id="google",
+        oauth_client_secret=SECRET,
+        oauth_redirect_uris="http://127.0.0.1:9/callback",
+    )
+    return Linking(OAuthRecords(store.client), people, config)
+
+
+@pytest.fixture
+def person(people: Passwords) -> tuple[str, str, str]:
+    uid = f"uid-{uuid.uuid4().hex[:8]}"
+    email = f"{uid}@example.com"
+    people.users[email] = ("correct horse", uid)
+    return uid, email, "correct horse"
+
+
+NOW = datetime.now(UTC)
+
+
+def call(
+    linking: Linking,
+    method: str,
+    path: str,
+    *,
+    query: dict | None = None,
+    form: dict | None = None,
+    authorization: str | None = None,
+    now: datetime = NOW,
+):
+    return linking_respond(
+        linking, HttpRequest(method, path, query or {}, form or {}, authorization), now
+    )
+
+
+def authorize_query(**changes: str) -> dict[str, str]:
+    return {
+        "client_id": "google",
+        "redirect_uri": GOOGLE,
+        "response_type": "code",
+        "state": "state-123",
+        "scope": "",
+        "user_locale": "en-US",
+        **changes,
+    }
+
+
+def location(answer: Any) -> dict[str, str]:
+    url = urllib.parse.urlsplit(answer.headers["Location"])
+    return dict(urllib.parse.parse_qsl(url.query))
+
+
+def request_id(page: str) -> str:
+    return page.split('name="request" value="')[1].split('"', maxsplit=1)[0]
+
+
+def sign_in(linking: Linking, email: str, password: str, action: str = "link", **query: str):
+    page = call(linking, "GET", "/account_linking/authorize", query=authorize_query(**query))
+    assert page.status == 200
+    return call(
+        linking,
+        "POST",
+        "/account_linking/authorize",
+        form={
+            "request": request_id(page.body),
+            "email": email,
+            "password": password,
+            "action": action,
+        },
+    )
+
+
+def exchange(
+    linking: Linking,
+    code: str,
+    redirect_uri: str = GOOGLE,
+    secret: str = SECRET,
+    now: datetime = NOW,
+):
+    return call(
+        linking,
+        "POST",
+        "/account_linking/token",
+        now=now,
+        form={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "client_id": "google",
+            "client_secret": secret,
+        },
+    )
+
+
+def refresh(linking: Linking, token: str, now: datetime = NOW):
+    return call(
+        linking,
+        "POST",
+        "/account_linking/token",
+        now=now,
+        form={
+            "grant_type": "refresh_token",
+            "refresh_token": token,
+            "client_id": "google",
+            "client_secret": SECRET,
+        },
+    )
+
+
+def linked(linking: Linking, person: tuple[str, str, str]) -> dict[str, Any]:
+    _, email, password = person
+    code = location(sign_in(linking, email, password))["code"]
+    answer = exchange(linking, code)
+    assert answer.status == 200, answer.body
+    return json.loads(answer.body)
+
+
+def sync_status(store: FirestoreStore, access_token: str) -> int:
+    return fulfillment_respond(
+        "POST", f"Bearer {access_token}", json.dumps(intent("SYNC")).encode(), lambda: store
+    ).status
+
+
+# --- the authorization endpoint -------------------------------------------------------------
+
+
+def test_sign_in_page_says_the_account_is_linked_to_google(linking: Linking) -> None:
+    page = call(linking, "GET", "/authorize", query=authorize_query())
+    assert page.status == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "Link your smart home account to Google" in page.body
+    assert 'value="cancel"' in page.body and 'type="password"' in page.body
+    assert page.headers["X-Frame-Options"] == "DENY"
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"client_id": "someone-else"},
+        {"redirect_uri": "https://evil.example/r/x"},
+        {"redirect_uri": f"https://oauth-redirect.googleusercontent.com/r/{PROJECT}-other"},
+    ],
+)
+def test_unknown_client_or_redirect_uri_gets_an_error_page_never_a_redirect(
+    linking: Linking, changes: dict
+) -> None:
+    answer = call(linking, "GET", "/authorize", query=authorize_query(**changes))
+    assert answer.status == 400 and "Location" not in answer.headers
+
+
+def test_both_google_redirect_uris_and_the_configured_one_are_allowed(linking: Linking) -> None:
+    for uri in (
+        GOOGLE,
+        GOOGLE.replace("oauth-redirect", "oauth-redirect-sandbox"),
+        "http://127.0.0.1:9/callback",
+    ):
+        assert (
+            call(linking, "GET", "/authorize", query=authorize_query(redirect_uri=uri)).status
+            == 200
+        )
+
+
+def test_wrong_response_type_or_missing_state_redirect_with_an_error(linking: Linking) -> None:
+    answer = call(linking, "GET", "/authorize", query=authorize_query(response_type="token"))
+    assert answer.status == 302
+    assert location(answer) == {"error": "unsupported_response_type", "state": "state-123"}
+    answer = call(linking, "GET", "/authorize", query=authorize_query(state=""))
+    assert location(answer)["error"] == "invalid_request"
+
+
+def test_cancel_redirects_back_with_access_denied(linking: Linking, person) -> None:
+    answer = sign_in(linking, person[1], "", action="cancel")
+    assert answer.status == 302 and answer.headers["Location"].startswith(GOOGLE + "?")
+    assert location(answer) == {"error": "access_denied", "state": "state-123"}
+
+
+def test_sign_in_redirects_with_a_code_and_the_state(linking: Linking, person) -> None:
+    answer = sign_in(linking, person[1], person[2])
+    assert answer.status == 302
+    assert set(location(answer)) == {"code", "state"} and location(answer)["state"] == "state-123"
+
+
+def test_a_sign_in_page_can_be_used_once(linking: Linking, person) -> None:
+    page = call(linking, "GET", "/authorize", query=authorize_query())
+    form = {
+        "request": request_id(page.body),
+        "email": person[1],
+        "password": person[2],
+        "action": "link",
+    }
+    assert call(linking, "POST", "/authorize", form=form).status == 302
+    assert call(linking, "POST", "/authorize", form=form).status == 400
+    assert call(linking, "POST", "/authorize", form={**form, "request": "forged"}).status == 400
+
+
+def test_wrong_password_then_rate_limit_per_user(linking: Linking, person) -> None:
+    for _ in range(USER_FAILURE_LIMIT):
+        answer = sign_in(linking, person[1], "wrong")
+        assert answer.status == 401 and "Wrong email or password" in answer.body
+    blocked = sign_in(linking, person[1], person[2])
+    assert blocked.status == 429 and "Location" not in blocked.headers
+    assert sign_in(linking, f"other-{person[1]}", "x").status == 401, "other users unaffected"
+
+
+# --- the token endpoint -------------------------------------------------------------------------
+
+
+def test_code_exchange_answers_rfc_6749_tokens_that_the_fulfillment_accepts(
+    linking: Linking, store: FirestoreStore, person
+) -> None:
+    tokens = linked(linking, person)
+    assert set(tokens) == {"token_type", "access_token", "expires_in", "refresh_token"}
+    assert tokens["token_type"] == "Bearer" and tokens["expires_in"] == 3600
+    assert tokens["access_token"].count(".") == 1, "opaque, not a JWT"
+    assert sync_status(store, tokens["access_token"]) == 200
+    assert sync_status(store, tokens["refresh_token"]) == 401, "a refresh token is no access token"
+
+
+def test_http_basic_client_authentication(linking: Linking, person) -> None:
+    code = location(sign_in(linking, person[1], person[2]))["code"]
+    basic = base64.b64encode(f"google:{SECRET}".encode()).decode()
+    answer = call(
+        linking,
+        "POST",
+        "/token",
+        authorization=f"Basic {basic}",
+        form={"grant_type": "authorization_code", "code": code, "redirect_uri": GOOGLE},
+    )
+    assert answer.status == 200 and answer.headers["Cache-Control"] == "no-store"
+
+
+def error_of(answer: Any) -> tuple[int, str]:
+    return answer.status, json.loads(answer.body)["error"]
+
+
+def test_token_errors(linking: Linking, person) -> None:
+    code = location(sign_in(linking, person[1], person[2]))["code"]
+    wrong_secret = exchange(linking, code, secret="guess")
+    assert error_of(wrong_secret) == (401, "invalid_client")
+    assert wrong_secret.headers["WWW-Authenticate"].startswith("Basic")
+    assert error_of(exchange(linking, code, redirect_uri="http://127.0.0.1:9/callback")) == (
+        400,
+        "invalid_grant",
+    )
+    assert error_of(exchange(linking, "no-such-code")) == (400, "invalid_grant")
+    assert error_of(
+        call(
+            linking,
+            "POST",
+            "/token",
+            form={"grant_type": "password", "client_id": "google", "client_secret": SECRET},
+        )
+    ) == (400, "unsupported_grant_type")
+    assert error_of(
+        call(linking, "POST", "/token", form={"client_id": "google", "client_secret": SECRET})
+    ) == (400, "invalid_request")
+    assert exchange(linking, code).status == 200, "failed attempts did not burn the code"
+
+
+def test_expired_code(linking: Linking, person) -> None:
+    code = location(sign_in(linking, person[1], person[2]))["code"]
+    late = exchange(linking, code, now=NOW + timedelta(seconds=301))
+    assert error_of(late) == (400, "invalid_grant")
+
+
+def test_reused_code_revokes_every_token_issued_from_it(
+    linking: Linking, store: FirestoreStore, person
+) -> None:
+    code = location(sign_in(linking, person[1], person[2]))["code"]
+    tokens = json.loads(exchange(linking, code).body)
+    assert error_of(exchange(linking, code)) == (400, "invalid_grant")
+    assert sync_status(store, tokens["access_token"]) == 401
+    assert error_of(refresh(linking, tokens["refresh_token"])) == (400, "invalid_grant")
+
+
+def test_refresh_rotates_and_keeps_the_user_linked(linking, store, person) -> None:
+    first = linked(linking, person)
+    second = json.loads(refresh(linking, first["refresh_token"]).body)
+    assert second["refresh_token"] != first["refresh_token"]
+    assert sync_status(store, second["access_token"]) == 200
+    third = json.loads(refresh(linking, second["refresh_token"]).body)
+    assert sync_status(store, third["access_token"]) == 200
+
+
+def test_a_lost_refresh_answer_can_be_retried(linking, store, person) -> None:
+    first = linked(linking, person)
+    lost = json.loads(refresh(linking, first["refresh_token"]).body)
+    retried = refresh(linking, first["refresh_token"])
+    assert retried.status == 200, "the successor was never used, so the client may retry"
+    assert error_of(refresh(linking, lost["refresh_token"])) == (400, "invalid_grant")
+    assert refresh(linking, json.loads(retried.body)["refresh_token"]).status == 200
+
+
+def test_a_replayed_refresh_token_revokes_the_grant(linking, store, person) -> None:
+    first = linked(linking, person)
+    second = json.loads(refresh(linking, first["refresh_token"]).body)
+    third = json.loads(refresh(linking, second["refresh_token"]).body)
+    assert error_of(refresh(linking, first["refresh_token"])) == (400, "invalid_grant")
+    assert sync_status(store, third["access_token"]) == 401
+    assert error_of(refresh(linking, third["refresh_token"])) == (400, "invalid_grant")
+
+
+def test_expired_refresh_token(linking, person) -> None:
+    tokens = linked(linking, person)
+    late = refresh(linking, tokens["refresh_token"], now=NOW + timedelta(days=181))
+    assert error_of(late) == (400, "invalid_grant")
+
+
+def test_disconnect_revokes_refresh_tokens_and_relinking_works(linking, store, person) -> None:
+    tokens = linked(linking, person)
+    answer = fulfillment_respond(
+        "POST",
+        f"Bearer {tokens['access_token']}",
+        json.dumps(intent("DISCONNECT")).encode(),
+        lambda: store,
+    )
+    assert answer.status == 200
+    assert error_of(refresh(linking, tokens["refresh_token"])) == (400, "invalid_grant")
+    again = linked(linking, person)
+    assert sync_status(store, again["access_token"]) == 200
+
+
+def test_failed_client_attempts_are_rate_limited(linking: Linking) -> None:
+    form = {
+        "grant_type": "authorization_code",
+        "code": "x",
+        "redirect_uri": GOOGLE,
+        "client_id": f"bot-{uuid.uuid4().hex[:6]}",
+        "client_secret": "guess",
+    }
+    statuses = [
+        call(linking, "POST", "/token", form=form).status for _ in range(CLIENT_FAILURE_LIMIT + 1)
+    ]
+    assert statuses[:-1] == [401] * CLIENT_FAILURE_LIMIT and statuses[-1] == 429
+
+
+def test_methods_and_paths(linking: Linking) -> None:
+    assert call(linking, "GET", "/token").status == 405
+    assert call(linking, "PUT", "/authorize").status == 405
+    assert call(linking, "GET", "/elsewhere").status == 404
+
+
+def test_nothing_secret_is_logged(linking, person, capsys) -> None:
+    tokens = linked(linking, person)
+    refresh(linking, tokens["refresh_token"])
+    sign_in(linking, person[1], "wrong password")
+    output = capsys.readouterr().out
+    for secret in (
+        person[0],
+        person[1],
+        person[2],
+        "wrong password",
+        SECRET,
+        tokens["access_token"],
+        tokens["refresh_token"],
+    ):
+        assert secret not in output

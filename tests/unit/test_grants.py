@@ -1,0 +1,101 @@
+"""The OAuth grant rules, pure."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from functions import auth
+from functions.oauth import grants
+from functions.oauth.grants import OAuthError, Replay
+
+NOW = datetime(2027, 1, 1, tzinfo=UTC)
+
+
+def code(**changes: object) -> dict:
+    record = grants.code_record("u1", "google", "https://r", NOW, timedelta(minutes=5))
+    return {**record, **changes}
+
+
+def test_client_check_is_exact() -> None:
+    grants.check_client("google", "s3cret", "google", "s3cret")
+    for client_id, secret in (("google", "s3cre"), ("googl", "s3cret"), ("", "")):
+        with pytest.raises(OAuthError) as refused:
+            grants.check_client(client_id, secret, "google", "s3cret")
+        assert (refused.value.error, refused.value.status) == ("invalid_client", 401)
+    with pytest.raises(OAuthError):
+        grants.check_client("", "", "", "")
+
+
+@pytest.mark.parametrize(
+    ("record", "client", "redirect", "when"),
+    [
+        (None, "google", "https://r", NOW),
+        (code(), "other", "https://r", NOW),
+        (code(), "google", "https://other", NOW),
+        (code(), "google", "https://r", NOW + timedelta(minutes=5)),
+    ],
+)
+def test_code_refusals(record, client, redirect, when) -> None:
+    with pytest.raises(OAuthError) as refused:
+        grants.check_code(record, client, redirect, when)
+    assert refused.value.error == "invalid_grant" and not isinstance(refused.value, Replay)
+
+
+def test_a_used_code_is_a_replay_of_its_grant() -> None:
+    record = code(used=True)
+    with pytest.raises(Replay) as replay:
+        grants.check_code(record, "google", "https://r", NOW)
+    assert replay.value.grant_id == record["grantId"]
+    grants.check_code(code(), "google", "https://r", NOW + timedelta(minutes=4))
+
+
+def test_issued_tokens_are_opaque_and_stored_hashed() -> None:
+    issued = grants.issue(
+        "u1",
+        "google",
+        "g1",
+        now=NOW,
+        access_ttl=timedelta(hours=1),
+        refresh_ttl=timedelta(days=180),
+    )
+    assert issued.answer() == {
+        "token_type": "Bearer",
+        "access_token": issued.access_token,
+        "expires_in": 3600,
+        "refresh_token": issued.refresh_token,
+    }
+    access = issued.records[auth.token_hash(issued.access_token)]
+    refresh = issued.records[auth.token_hash(issued.refresh_token)]
+    assert (access["kind"], refresh["kind"]) == ("access", "refresh")
+    assert refresh["expiresAt"] == NOW + timedelta(days=180)
+    assert issued.access_token not in str(issued.records)
+
+
+def refresh_record(**changes: object) -> dict:
+    issued = grants.issue(
+        "u1", "google", "g1", now=NOW, access_ttl=timedelta(hours=1), refresh_ttl=timedelta(days=1)
+    )
+    return {**issued.records[auth.token_hash(issued.refresh_token)], **changes}
+
+
+@pytest.mark.parametrize(
+    ("record", "client", "when"),
+    [
+        (None, "google", NOW),
+        (refresh_record(kind="access"), "google", NOW),
+        (refresh_record(), "other", NOW),
+        (refresh_record(revoked=True), "google", NOW),
+        (refresh_record(), "google", NOW + timedelta(days=1)),
+    ],
+)
+def test_refresh_refusals(record, client, when) -> None:
+    with pytest.raises(OAuthError) as refused:
+        grants.check_refresh(record, None, client, when)
+    assert refused.value.error == "invalid_grant"
+
+
+def test_a_rotated_refresh_token_is_fine_until_its_successor_is_used() -> None:
+    grants.check_refresh(refresh_record(), {"used": False}, "google", NOW)
+    with pytest.raises(Replay) as replay:
+        grants.check_refresh(refresh_record(), {"used": True}, "google", NOW)
+    assert replay.value.grant_id == "g1"
