@@ -29,14 +29,13 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devstack.emulators import Emulator, free_port
+from devstack.emulators import Emulator, free_port, ready
 from devstack.local import ROOT, emulator_address
 
 FIREBASE_BIN = ROOT / "node_modules" / ".bin" / "firebase"
@@ -123,19 +122,7 @@ def start_auth_emulator(
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
-    emulator = AuthEmulator("auth", port, process, log, workdir)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            emulator.stop()
-            raise RuntimeError(f"auth emulator exited; see {log_path}")
-        try:
-            with urllib.request.urlopen(f"http://{emulator.host}/", timeout=1):
-                return emulator
-        except OSError:
-            time.sleep(0.2)
-    emulator.stop()
-    raise RuntimeError(f"auth emulator did not start within {timeout} s; see {log_path}")
+    return ready(AuthEmulator("auth", port, process, log, workdir), log_path, timeout)
 
 
 def _call(

@@ -9,10 +9,11 @@ import signal
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, TypeVar
 
 FIRESTORE_SCRIPT = "platform/cloud-firestore-emulator/cloud_firestore_emulator"
 PUBSUB_SCRIPT = "platform/pubsub-emulator/bin/cloud-pubsub-emulator"
@@ -87,19 +88,37 @@ def _start(name: str, command: list[str], port: int, log_path: Path, timeout: fl
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
-    emulator = Emulator(name, port, process, log)
+    return ready(Emulator(name, port, process, log), log_path, timeout)
+
+
+E = TypeVar("E", bound=Emulator)
+
+
+def ready(emulator: E, log_path: Path, timeout: float) -> E:
+    """The emulator once it answers HTTP; if it never does, it is stopped and the error names
+    its log."""
+    try:
+        wait_for_http(f"http://{emulator.host}/", emulator.process, timeout)
+    except RuntimeError as error:
+        emulator.stop()
+        raise RuntimeError(f"{emulator.name} emulator: {error}; see {log_path}") from None
+    return emulator
+
+
+def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Wait until ``url`` answers at all (any HTTP status) while ``process`` runs."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            emulator.stop()
-            raise RuntimeError(f"{name} emulator exited; see {log_path}")
+            raise RuntimeError(f"{url} exited with code {process.returncode}")
         try:
-            with urllib.request.urlopen(f"http://{emulator.host}/", timeout=1):
-                return emulator
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except urllib.error.HTTPError:
+            return
         except OSError:
             time.sleep(0.2)
-    emulator.stop()
-    raise RuntimeError(f"{name} emulator did not start within {timeout} s; see {log_path}")
+    raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
 def start_firestore(

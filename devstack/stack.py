@@ -9,7 +9,6 @@ import os
 import secrets
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from dataclasses import astuple, dataclass, field
@@ -17,7 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from devstack.auth_emulator import API_KEY, create_user, start_auth_emulator
-from devstack.emulators import Emulator, free_port, start_firestore, start_pubsub, stop_group
+from devstack.emulators import (
+    Emulator,
+    free_port,
+    start_firestore,
+    start_pubsub,
+    stop_group,
+    wait_for_http,
+)
 from devstack.google_linking import GoogleLinking
 from devstack.homegraph_server import HomeGraphServer
 from devstack.local import ROOT
@@ -235,19 +241,3 @@ class LocalStack:
             if emulator:
                 emulator.stop()
         self.firestore = self.pubsub = None
-
-
-def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
-    """Wait until ``url`` answers at all (any HTTP status)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"{url} exited with code {process.returncode}")
-        try:
-            urllib.request.urlopen(url, timeout=1).close()
-            return
-        except urllib.error.HTTPError:
-            return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not answer within {timeout} s")

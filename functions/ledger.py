@@ -87,6 +87,12 @@ class FirestoreLedger:
 
         self._on_user(user_id, decide)
 
+    def syncing(self, user_id: str, since: int) -> bool:
+        """True when a Request Sync was sent after ``since`` or is planned: Google's view of the
+        user's devices may still be catching up."""
+        data = self._user(user_id).get().to_dict() or {}
+        return bool(data.get("syncSentAt", 0) > since or data.get("syncPlan"))
+
     def release_sync(self, user_id: str, claimant: str) -> None:
         """Give up the claimant's plan (it failed), so a redelivery or another change re-plans."""
         self._on_user(

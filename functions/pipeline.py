@@ -26,6 +26,8 @@ SECOND = 10**9
 LEASE_SECONDS = 180
 WAIT_FOR_SENDER_SECONDS = 20
 FLUSH_SECONDS = 40
+SYNC_SETTLE_SECONDS = 120
+"""After a Request Sync, Google may refuse states of a new trait until its SYNC is done."""
 
 
 class Redeliver(Exception):
@@ -257,6 +259,8 @@ class ReportTurn:
             if error.not_found:
                 self.unknown(versions)
                 return
+            if pipeline.ledger.syncing(user_id, pipeline.clock() - SYNC_SETTLE_SECONDS * SECOND):
+                raise Redeliver(f"state refused while Google re-syncs: {error.reason}") from error
             pipeline.ledger.mark_reported(user_id, versions)
             logs.error(
                 "report state refused; not retried",

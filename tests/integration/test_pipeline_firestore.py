@@ -295,3 +295,13 @@ def test_report_state_calls_are_spaced_and_fold_what_arrives_meanwhile(
     handle_change(pipeline, state(user, "a", 3, on=False))
     assert [len(states) for _, states in google.reports] == [1, 6]
     assert 0.9 < sum(clock.slept) <= 1.0, "the second call waited for the 1 s interval"
+
+
+def test_a_400_right_after_a_request_sync_is_retried(pipeline, google, clock, user) -> None:
+    handle_change(pipeline, sync(user, clock.now - 1))
+    google.failures = [HomeGraphError(400, "state of an undeclared trait")]
+    delivery = state(user, "lamp", 5, on=True, brightness=10)
+    with pytest.raises(Redeliver):
+        handle_change(pipeline, delivery)
+    handle_change(pipeline, delivery)
+    assert google.reports == [(user, {"lamp": {"online": True, "on": True, "brightness": 10}})]
