@@ -155,16 +155,21 @@ class FirestoreStore:
             .where(filter=firestore.FieldFilter("userId", "==", user_id))
             .where(filter=firestore.FieldFilter("revoked", "==", False))
         )
-        revoked = 0
-        batch = self.client.batch()
-        for snap in live.stream():
-            batch.update(snap.reference, {"revoked": True, "revokedAt": firestore.SERVER_TIMESTAMP})
-            revoked += 1
-            if revoked % BATCH_LIMIT == 0:
-                batch.commit()
-                batch = self.client.batch()
-        batch.commit()
-        return revoked
+        return revoke_all(self.client, live)
+
+
+def revoke_all(client: firestore.Client, tokens: Any) -> int:
+    """Mark every token record the query finds revoked, in batches; returns how many."""
+    revoked = 0
+    batch = client.batch()
+    for snap in tokens.stream():
+        batch.update(snap.reference, {"revoked": True, "revokedAt": firestore.SERVER_TIMESTAMP})
+        revoked += 1
+        if revoked % BATCH_LIMIT == 0:
+            batch.commit()
+            batch = client.batch()
+    batch.commit()
+    return revoked
 
 
 def _snapshot(snaps: list[Any], device_ids: Sequence[str]) -> Snapshot:

@@ -14,13 +14,16 @@ from typing import Any
 from google.cloud import firestore
 
 from functions.oauth.grants import Issued
-from functions.store import TOKENS, read_modify_write
+from functions.store import TOKENS, read_modify_write, revoke_all
 
 REQUESTS = "authRequests"
 CODES = "authCodes"
 FAILURES = "signInFailures"
-BATCH_LIMIT = 500
 STALE_ATTEMPTS = 5
+
+
+RefreshCheck = Callable[[dict[str, Any] | None, dict[str, Any] | None], None]
+"""Raises unless a refresh token (and its successor, if any) may be used."""
 
 
 class Stale(Exception):
@@ -71,7 +74,7 @@ class OAuthRecords:
     def rotate_refresh(
         self,
         refresh_hash: str,
-        check: Callable[[dict[str, Any] | None, dict[str, Any] | None], None],
+        check: RefreshCheck,
         issued: Issued,
         new_refresh_hash: str,
     ) -> None:
@@ -88,7 +91,7 @@ class OAuthRecords:
     def _rotate(
         self,
         refresh_hash: str,
-        check: Callable[[dict[str, Any] | None, dict[str, Any] | None], None],
+        check: RefreshCheck,
         issued: Issued,
         new_refresh_hash: str,
     ) -> None:
@@ -118,16 +121,7 @@ class OAuthRecords:
         live = self.client.collection(TOKENS).where(
             filter=firestore.FieldFilter("grantId", "==", grant_id)
         )
-        revoked = 0
-        batch = self.client.batch()
-        for snap in live.stream():
-            batch.update(snap.reference, {"revoked": True})
-            revoked += 1
-            if revoked % BATCH_LIMIT == 0:
-                batch.commit()
-                batch = self.client.batch()
-        batch.commit()
-        return revoked
+        return revoke_all(self.client, live)
 
     def failures(self, key: str, now: datetime, window: timedelta) -> int:
         data = self._doc(FAILURES, key).get().to_dict() or {}
