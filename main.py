@@ -5,7 +5,8 @@ from typing import TYPE_CHECKING, Any
 
 import functions_framework
 
-from functions import webhook, wiring
+from functions import wiring
+from functions.fulfillment import webhook
 
 if TYPE_CHECKING:
     from cloudevents.http import CloudEvent
@@ -24,7 +25,7 @@ def fulfillment(request: "Request") -> tuple[str, int, dict[str, str]]:
 @functions_framework.cloud_event
 def on_device_written(event: "CloudEvent") -> None:
     """Firestore ``document.v1.written`` on users/{userId}/devices/{deviceId}: publish changes."""
-    from functions.written import handle_written
+    from functions.homegraph.written import handle_written
 
     data: Any = event.data
     body = data.encode() if isinstance(data, str) else bytes(data or b"")
@@ -44,7 +45,7 @@ def on_device_written(event: "CloudEvent") -> None:
 @functions_framework.cloud_event
 def on_device_change(event: "CloudEvent") -> None:
     """Pub/Sub ``messagePublished`` on the device-changes topic: update Home Graph."""
-    from functions.pipeline import handle_change
+    from functions.homegraph.pipeline import handle_change
 
     data: Any = event.data
     message = data.get("message") if isinstance(data, dict) else None

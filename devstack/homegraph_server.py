@@ -24,7 +24,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 
 from devstack.emulators import free_port
-from functions.traits import TRAITS
+from functions.devices.traits import TRAITS
 
 API = "/v1/"
 REQUEST_SYNC = "/v1/devices:requestSync"

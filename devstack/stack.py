@@ -90,7 +90,7 @@ class LocalStack:
             functions_host=f"127.0.0.1:{self.ports.written}",
         )
         os.environ.update(self.emulator_env())
-        from functions.store import FirestoreStore
+        from functions.core.store import FirestoreStore
 
         self.store = FirestoreStore.connect(self.project)
         self.homegraph = HomeGraphServer(self.url("fulfillment"), self.token_for)

@@ -6,15 +6,17 @@ import sys
 from datetime import UTC, datetime, timedelta
 
 from devstack.local import PROJECT, firestore_host
-from functions import auth
-from functions.repository import Store
+from functions.core import tokens
+from functions.core.repository import Store
 
 
 def issue_token(store: Store, user_id: str, ttl_seconds: int = 3600) -> str:
     """Store a new access token's hash for ``user_id`` and return the token."""
-    token = auth.issue(user_id)
-    record = auth.record(user_id, auth.ACCESS, datetime.now(UTC), timedelta(seconds=ttl_seconds))
-    store.save_token(auth.token_hash(token), record)
+    token = tokens.issue(user_id)
+    record = tokens.record(
+        user_id, tokens.ACCESS, datetime.now(UTC), timedelta(seconds=ttl_seconds)
+    )
+    store.save_token(tokens.token_hash(token), record)
     return token
 
 
@@ -33,7 +35,7 @@ def main(argv: list[str]) -> int:
         )
         return 1
     os.environ["FIRESTORE_EMULATOR_HOST"] = host
-    from functions.store import FirestoreStore
+    from functions.core.store import FirestoreStore
 
     print(issue_token(FirestoreStore.connect(PROJECT), argv[1]))
     return 0

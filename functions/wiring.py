@@ -4,15 +4,15 @@ function loads only the client libraries it uses."""
 import functools
 from typing import TYPE_CHECKING
 
-from functions.config import Config
+from functions.core.config import Config
 
 if TYPE_CHECKING:
-    from functions.homegraph import HomeGraph
-    from functions.ledger import FirestoreLedger
+    from functions.core.store import FirestoreStore
+    from functions.homegraph.client import HomeGraph
+    from functions.homegraph.ledger import FirestoreLedger
+    from functions.homegraph.pipeline import Pipeline
+    from functions.homegraph.publish import Publisher
     from functions.oauth.server import Linking
-    from functions.pipeline import Pipeline
-    from functions.publish import Publisher
-    from functions.store import FirestoreStore
 
 
 @functools.cache
@@ -22,7 +22,7 @@ def config() -> Config:
 
 @functools.cache
 def store() -> "FirestoreStore":
-    from functions.store import FirestoreStore
+    from functions.core.store import FirestoreStore
 
     settings = config()
     return FirestoreStore.connect(settings.project_id, settings.firestore_database)
@@ -30,14 +30,14 @@ def store() -> "FirestoreStore":
 
 @functools.cache
 def publisher() -> "Publisher":
-    from functions.publish import PubSubPublisher
+    from functions.homegraph.publish import PubSubPublisher
 
     return PubSubPublisher(config().project_id, config().topic)
 
 
 @functools.cache
 def homegraph() -> "HomeGraph":
-    from functions.homegraph import GoogleHomeGraph
+    from functions.homegraph.client import GoogleHomeGraph
 
     settings = config()
     return GoogleHomeGraph.connect(settings.homegraph_endpoint, settings.homegraph_timeout_seconds)
@@ -58,13 +58,13 @@ def linking() -> "Linking":
 
 @functools.cache
 def ledger() -> "FirestoreLedger":
-    from functions.ledger import FirestoreLedger
+    from functions.homegraph.ledger import FirestoreLedger
 
     return FirestoreLedger(store().client)
 
 
 @functools.cache
 def pipeline() -> "Pipeline":
-    from functions.pipeline import Pipeline
+    from functions.homegraph.pipeline import Pipeline
 
     return Pipeline(ledger(), homegraph, config())

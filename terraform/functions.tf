@@ -8,7 +8,7 @@
 #   on_device_change   driven by the push subscription in pubsub.tf (not by a function-managed
 #                      trigger) so that it gets a dead-letter topic and message ordering.
 
-# Environment variable names are functions/config.py ENV_VARS values; each function gets only the
+# Environment variable names are functions/core/config.py ENV_VARS values; each function gets only the
 # settings it reads (tests/unit/test_terraform.py checks both).
 
 locals {

@@ -16,7 +16,7 @@ locals {
   }
   firestore_trigger_region = lookup(local.firestore_trigger_regions, var.firestore_location, var.firestore_location)
 
-  # The device documents the product watches: functions/store.py USERS / DEVICES.
+  # The device documents the product watches: functions/core/store.py USERS / DEVICES.
   device_document_pattern = "users/{userId}/devices/{deviceId}"
 
   # The deployed source: an allow-list (main.py, requirements.txt, the functions package), so

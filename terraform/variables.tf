@@ -1,5 +1,5 @@
 # Inputs. Every variable is typed, described and validated where Terraform can check it.
-# Tuning variables map one to one onto the environment variables in functions/config.py (ENV_VARS).
+# Tuning variables map one to one onto the environment variables in functions/core/config.py (ENV_VARS).
 
 variable "project_id" {
   type        = string

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from functions import auth
-from functions.repository import Store
-from functions.webhook import Answer, respond
+from functions.core import tokens
+from functions.core.repository import Store
+from functions.fulfillment.webhook import Answer, respond
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -77,9 +77,9 @@ class World:
     def token(
         self, user_id: str, ttl: timedelta = timedelta(hours=1), issued: datetime | None = None
     ) -> str:
-        token = auth.issue(user_id)
-        record = auth.record(user_id, auth.ACCESS, issued or datetime.now(UTC), ttl)
-        self.store.save_token(auth.token_hash(token), record)
+        token = tokens.issue(user_id)
+        record = tokens.record(user_id, tokens.ACCESS, issued or datetime.now(UTC), ttl)
+        self.store.save_token(tokens.token_hash(token), record)
         return token
 
     def post(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from functions import auth
+from functions.core import tokens
 
 REFRESH = "refresh"
 
@@ -106,12 +106,15 @@ def issue(
     refresh_ttl: timedelta,
 ) -> Issued:
     """An access token (opaque, the fulfillment's kind) and a refresh token for one grant."""
-    access, refresh = auth.issue(user_id), auth.issue(user_id)
+    access, refresh = tokens.issue(user_id), tokens.issue(user_id)
     extra = {"clientId": client_id, "grantId": grant_id}
     records = {
-        auth.token_hash(access): {**auth.record(user_id, auth.ACCESS, now, access_ttl), **extra},
-        auth.token_hash(refresh): {
-            **auth.record(user_id, REFRESH, now, refresh_ttl),
+        tokens.token_hash(access): {
+            **tokens.record(user_id, tokens.ACCESS, now, access_ttl),
+            **extra,
+        },
+        tokens.token_hash(refresh): {
+            **tokens.record(user_id, REFRESH, now, refresh_ttl),
             **extra,
             "used": False,
             "successor": None,

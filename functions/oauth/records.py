@@ -13,8 +13,8 @@ from typing import Any
 
 from google.cloud import firestore
 
+from functions.core.store import TOKENS, read_modify_write, revoke_all
 from functions.oauth.grants import Issued
-from functions.store import TOKENS, read_modify_write, revoke_all
 
 REQUESTS = "authRequests"
 CODES = "authCodes"

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from functions import auth, logs
-from functions.config import Config
+from functions.core import logs, tokens
+from functions.core.config import Config
 from functions.oauth import grants, pages
 from functions.oauth.grants import OAuthError, Replay
 from functions.oauth.identity import PasswordSignIn, SignInFailed, SignInUnavailable
@@ -174,7 +174,7 @@ def sign_in(linking: Linking, form: Mapping[str, str], now: datetime) -> Respons
     code = grants.new_secret()
     ttl = timedelta(seconds=linking.config.auth_code_ttl_seconds)
     records.save_code(
-        auth.token_hash(code),
+        tokens.token_hash(code),
         grants.code_record(user_id, pending["clientId"], pending["redirectUri"], now, ttl),
     )
     records.close_request(request_id)
@@ -262,7 +262,7 @@ def _exchange_code(
     code, redirect_uri = form.get("code", ""), form.get("redirect_uri", "")
     if not code:
         raise OAuthError("invalid_request", "code is required")
-    code_hash = auth.token_hash(code)
+    code_hash = tokens.token_hash(code)
     found = linking.records.code(code_hash)
     if found is None:
         raise OAuthError("invalid_grant", "unknown authorization code")
@@ -280,7 +280,7 @@ def _refresh(
     refresh_token = form.get("refresh_token", "")
     if not refresh_token:
         raise OAuthError("invalid_request", "refresh_token is required")
-    refresh_hash = auth.token_hash(refresh_token)
+    refresh_hash = tokens.token_hash(refresh_token)
     found = linking.records.token(refresh_hash)
     if found is None or found.get("kind") != grants.REFRESH:
         raise OAuthError("invalid_grant", "unknown refresh token")
@@ -289,7 +289,7 @@ def _refresh(
         refresh_hash,
         lambda record, successor: grants.check_refresh(record, successor, client_id, now),
         issued,
-        auth.token_hash(issued.refresh_token),
+        tokens.token_hash(issued.refresh_token),
     )
     logs.info("token refreshed", user=logs.user_ref(found["userId"]))
     return issued

@@ -8,7 +8,7 @@ import pytest
 from google.cloud import firestore
 
 from devstack.emulators import Emulator, start_firestore
-from functions.store import FirestoreStore
+from functions.core.store import FirestoreStore
 
 PROJECT = "demo-smarthome-test"
 ROOT = Path(__file__).resolve().parents[2]

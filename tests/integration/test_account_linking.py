@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from functions.config import Config
+from functions.core.config import Config
+from functions.core.store import FirestoreStore
+from functions.fulfillment.webhook import respond as fulfillment_respond
 from functions.oauth.identity import SignInFailed
 from functions.oauth.records import OAuthRecords
 from functions.oauth.server import CLIENT_FAILURE_LIMIT, USER_FAILURE_LIMIT, HttpRequest, Linking
 from functions.oauth.server import respond as linking_respond
-from functions.store import FirestoreStore
-from functions.webhook import respond as fulfillment_respond
 from tests.world import intent
 
 PROJECT = "demo-linking"

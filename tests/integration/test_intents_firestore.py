@@ -10,7 +10,7 @@ import pytest
 from google.cloud import firestore
 
 from devstack.emulators import Emulator
-from functions.store import FirestoreStore
+from functions.core.store import FirestoreStore
 from tests.integration.conftest import PROJECT
 from tests.intent_cases import *  # noqa: F403
 from tests.world import World, intent, light

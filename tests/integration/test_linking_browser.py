@@ -14,7 +14,7 @@ import pytest
 from devstack.browser import launch_browser
 from devstack.google_linking import LinkingFailed
 from devstack.stack import LocalStack
-from functions.webhook import respond
+from functions.fulfillment.webhook import respond
 from tests.world import intent, light
 
 PROJECT = "demo-smarthome-linking"

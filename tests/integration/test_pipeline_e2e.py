@@ -77,7 +77,7 @@ def google_view(stack: LocalStack, user_id: str) -> list[dict[str, Any]]:
 
 
 def fulfillment_sync(stack: LocalStack, user_id: str) -> list[dict[str, Any]]:
-    from functions.webhook import respond
+    from functions.fulfillment.webhook import respond
 
     token = stack.token_for(user_id)
     answer = respond(

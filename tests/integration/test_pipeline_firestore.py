@@ -10,11 +10,11 @@ from typing import Any
 
 import pytest
 
-from functions.config import Config
-from functions.homegraph import HomeGraphError
-from functions.ledger import FirestoreLedger
-from functions.pipeline import Pipeline, Redeliver, handle_change
-from functions.store import FirestoreStore
+from functions.core.config import Config
+from functions.core.store import FirestoreStore
+from functions.homegraph.client import HomeGraphError
+from functions.homegraph.ledger import FirestoreLedger
+from functions.homegraph.pipeline import Pipeline, Redeliver, handle_change
 from tests.unit.fakes import ScriptedHomeGraph
 
 SECOND = 10**9

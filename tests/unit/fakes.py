@@ -6,8 +6,8 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from functions import auth
-from functions.repository import Document, Snapshot, StatePatches
+from functions.core import tokens
+from functions.core.repository import Document, Snapshot, StatePatches
 
 T = TypeVar("T")
 
@@ -26,9 +26,9 @@ class MemoryStore:
         self.devices.setdefault(user_id, {})[device_id] = copy.deepcopy(document)
 
     def issue_token(self, user_id: str, ttl: timedelta = timedelta(hours=1)) -> str:
-        token = auth.issue(user_id)
+        token = tokens.issue(user_id)
         self.save_token(
-            auth.token_hash(token), auth.record(user_id, auth.ACCESS, datetime.now(UTC), ttl)
+            tokens.token_hash(token), tokens.record(user_id, tokens.ACCESS, datetime.now(UTC), ttl)
         )
         return token
 

@@ -6,7 +6,15 @@ from datetime import UTC, datetime
 import pytest
 from google.events.cloud.firestore_v1.types import DocumentEventData
 
-from functions.events import STATE, SYNC, BadEvent, classify, decode, device_path, messages
+from functions.homegraph.events import (
+    STATE,
+    SYNC,
+    BadEvent,
+    classify,
+    decode,
+    device_path,
+    messages,
+)
 from tests.world import light
 
 NAME = "projects/p/databases/(default)/documents/users/u1/devices/lamp"

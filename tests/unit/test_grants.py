@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from functions import auth
+from functions.core import tokens
 from functions.oauth import grants
 from functions.oauth.grants import OAuthError, Replay
 
@@ -64,8 +64,8 @@ def test_issued_tokens_are_opaque_and_stored_hashed() -> None:
         "expires_in": 3600,
         "refresh_token": issued.refresh_token,
     }
-    access = issued.records[auth.token_hash(issued.access_token)]
-    refresh = issued.records[auth.token_hash(issued.refresh_token)]
+    access = issued.records[tokens.token_hash(issued.access_token)]
+    refresh = issued.records[tokens.token_hash(issued.refresh_token)]
     assert (access["kind"], refresh["kind"]) == ("access", "refresh")
     assert refresh["expiresAt"] == NOW + timedelta(days=180)
     assert issued.access_token not in str(issued.records)
@@ -75,7 +75,7 @@ def refresh_record(**changes: object) -> dict:
     issued = grants.issue(
         "u1", "google", "g1", now=NOW, access_ttl=timedelta(hours=1), refresh_ttl=timedelta(days=1)
     )
-    return {**issued.records[auth.token_hash(issued.refresh_token)], **changes}
+    return {**issued.records[tokens.token_hash(issued.refresh_token)], **changes}
 
 
 @pytest.mark.parametrize(

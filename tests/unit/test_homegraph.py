@@ -22,7 +22,7 @@ from devstack.homegraph_server import (
     Faults,
     HomeGraphServer,
 )
-from functions.homegraph import GoogleHomeGraph, HomeGraphError
+from functions.homegraph.client import GoogleHomeGraph, HomeGraphError
 
 DEVICES = [
     {

@@ -5,7 +5,7 @@ import re
 from pathlib import Path
 
 from devstack.demo_home import DEMO_DEVICES
-from functions.model import parse_device
+from functions.devices.model import parse_device
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -26,7 +26,7 @@ def test_every_demo_device_follows_the_contract() -> None:
 
 
 def test_readme_documents_every_setting() -> None:
-    from functions.config import ENV_VARS
+    from functions.core.config import ENV_VARS
 
     documented = set(re.findall(r"^\| `([A-Z_]+)` \|", README.read_text(), re.MULTILINE))
     assert documented == set(ENV_VARS.values())

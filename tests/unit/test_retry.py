@@ -5,7 +5,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from functions import retry
+from functions.core import retry
 
 
 def test_delays_grow_with_jitter_and_stay_within_the_budget() -> None:

@@ -15,8 +15,8 @@ from typing import Any
 import hcl2
 import pytest
 
-from functions import store
-from functions.config import ENV_VARS
+from functions.core import store
+from functions.core.config import ENV_VARS
 
 ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM = ROOT / "terraform"
@@ -24,7 +24,7 @@ CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 FUNCTION = "google_cloudfunctions2_function"
 PRIMITIVE_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
 
-# Which settings each function reads (functions/config.py); Terraform must give it exactly these.
+# Which settings each function reads (functions/core/config.py); Terraform gives exactly these.
 EXPECTED_ENV = {
     "fulfillment": {"GOOGLE_CLOUD_PROJECT", "FIRESTORE_DATABASE", "ACCESS_TOKEN_TTL_SECONDS"},
     "account_linking": {
@@ -207,7 +207,7 @@ def test_entry_point_is_a_top_level_function_of_main_py(entry_point: str) -> Non
 def test_environment_variables_are_config_names(entry_point: str) -> None:
     names = set(env(entry_point))
     unknown = names - set(ENV_VARS.values())
-    assert not unknown, f"{entry_point} sets {unknown}, which functions/config.py never reads"
+    assert not unknown, f"{entry_point} sets {unknown}, which functions/core/config.py never reads"
     assert {"GOOGLE_CLOUD_PROJECT", "FIRESTORE_DATABASE"} <= names
     assert names == EXPECTED_ENV[entry_point]
     secrets = set(secret_env(entry_point))

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from functions.events import Message
-from functions.written import handle_written
+from functions.homegraph.events import Message
+from functions.homegraph.written import handle_written
 from tests.unit.test_events import NOW, event
 from tests.world import light
 

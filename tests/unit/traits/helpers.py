@@ -3,10 +3,10 @@
 from collections.abc import Mapping
 from typing import Any
 
-from functions.traits import COMMANDS, TRAITS
-from functions.traits.base import COMMAND_PREFIX, TRAIT_PREFIX, Patch
-from functions.traits.fields import attributes as attribute_fields
-from functions.traits.fields import params as param_fields
+from functions.devices.traits import COMMANDS, TRAITS
+from functions.devices.traits.base import COMMAND_PREFIX, TRAIT_PREFIX, Patch
+from functions.devices.traits.fields import attributes as attribute_fields
+from functions.devices.traits.fields import params as param_fields
 
 
 def execute(

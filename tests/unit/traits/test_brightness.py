@@ -1,6 +1,6 @@
 import pytest
 
-from functions.errors import SmartHomeError
+from functions.core.errors import SmartHomeError
 from tests.unit.traits.helpers import execute
 
 

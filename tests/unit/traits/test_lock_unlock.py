@@ -1,7 +1,7 @@
 import pytest
 
-from functions.errors import SmartHomeError
-from functions.traits import TRAITS
+from functions.core.errors import SmartHomeError
+from functions.devices.traits import TRAITS
 from tests.unit.traits.helpers import execute, validate
 
 # Golden params and states from https://developers.home.google.com/cloud-to-cloud/traits/lockunlock

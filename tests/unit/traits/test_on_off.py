@@ -1,7 +1,7 @@
 import pytest
 
-from functions.errors import InvalidDevice, SmartHomeError
-from functions.traits import TRAITS
+from functions.core.errors import InvalidDevice, SmartHomeError
+from functions.devices.traits import TRAITS
 from tests.unit.traits.helpers import execute, validate
 
 

@@ -1,7 +1,7 @@
 import pytest
 
-from functions.errors import InvalidDevice
-from functions.traits import COMMANDS, TRAITS
+from functions.core.errors import InvalidDevice
+from functions.devices.traits import COMMANDS, TRAITS
 from tests.unit.traits.helpers import validate
 
 # Golden SYNC attributes from https://developers.home.google.com/cloud-to-cloud/traits/sensorstate

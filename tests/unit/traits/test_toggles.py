@@ -3,8 +3,8 @@ from typing import Any
 
 import pytest
 
-from functions.errors import InvalidDevice, SmartHomeError
-from functions.traits import TRAITS
+from functions.core.errors import InvalidDevice, SmartHomeError
+from functions.devices.traits import TRAITS
 from tests.unit.traits.helpers import execute, validate
 
 # Golden SYNC attributes from https://developers.home.google.com/cloud-to-cloud/traits/toggles

@@ -1,0 +1,1 @@
+"""What every function shares: settings, logs, errors, tokens, the Firestore store."""

@@ -1,0 +1,183 @@
+"""The Firestore adapter of ``Store``: the only module that imports google.cloud.firestore.
+
+Layout: ``users/{agentUserId}`` (linked flag), ``users/{agentUserId}/devices/{deviceId}``
+(device documents, written by device backends), ``tokens/{sha256(token)}`` (token records).
+"""
+
+import random
+import time
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from google.api_core import exceptions
+from google.cloud import firestore
+from google.cloud.firestore_v1.field_path import FieldPath
+
+from functions.core.repository import Document, Snapshot, StatePatches
+
+T = TypeVar("T")
+USERS = "users"
+DEVICES = "devices"
+TOKENS = "tokens"
+COMMIT_ATTEMPTS = 20
+BATCH_LIMIT = 500
+
+
+class ConflictError(RuntimeError):
+    """Concurrent writers kept changing the documents a read-modify-write planned to change."""
+
+
+Writes = dict[str, dict[str, Any]]
+"""Document path -> the fields to set (update semantics; a missing document is created)."""
+
+
+def read_modify_write(
+    client: firestore.Client,
+    refs: Sequence[firestore.DocumentReference],
+    decide: Callable[[list[Any]], tuple[Writes, T]],
+) -> T:
+    """An optimistic transaction: read ``refs`` in one round trip, ``decide`` the writes, and
+    commit them atomically only if none of the documents changed since the read (update-time
+    preconditions; creation only if still absent). On a conflict: read and decide again.
+
+    Firestore's locking transactions deadlock when read-modify-writes of one document overlap
+    (each holds the read lock the other's commit waits for) and then time out; preconditions
+    give the same guarantee without locks, and a decision to write nothing costs no commit.
+    """
+    for attempt in range(COMMIT_ATTEMPTS):
+        found = {snap.reference.path: snap for snap in client.get_all(list(refs))}
+        snaps = [found[ref.path] for ref in refs]
+        writes, result = decide(snaps)
+        if not writes:
+            return result
+        batch = client.batch()
+        for snap in snaps:
+            fields = writes.get(snap.reference.path)
+            if fields is None:
+                continue
+            if snap.exists:
+                unchanged = client.write_option(last_update_time=snap.update_time)
+                batch.update(snap.reference, fields, option=unchanged)
+            else:
+                batch.create(snap.reference, fields)
+        try:
+            batch.commit()
+            return result
+        except (
+            exceptions.FailedPrecondition,
+            exceptions.Aborted,
+            exceptions.NotFound,
+            exceptions.AlreadyExists,
+            exceptions.Conflict,
+        ):
+            time.sleep(random.uniform(0, min(0.5, 0.005 * 2**attempt)))
+    raise ConflictError(f"documents kept changing during {COMMIT_ATTEMPTS} attempts")
+
+
+class FirestoreStore:
+    """Store on Cloud Firestore (or its emulator, when FIRESTORE_EMULATOR_HOST is set)."""
+
+    def __init__(self, client: firestore.Client) -> None:
+        self.client = client
+
+    @classmethod
+    def connect(cls, project: str, database: str = "(default)") -> "FirestoreStore":
+        return cls(firestore.Client(project=project, database=database))
+
+    def user(self, user_id: str) -> firestore.DocumentReference:
+        ref: firestore.DocumentReference = self.client.collection(USERS).document(user_id)
+        return ref
+
+    def device(self, user_id: str, device_id: str) -> firestore.DocumentReference:
+        ref: firestore.DocumentReference = (
+            self.user(user_id).collection(DEVICES).document(device_id)
+        )
+        return ref
+
+    def token(self, token_hash: str) -> firestore.DocumentReference:
+        return self.client.collection(TOKENS).document(token_hash)
+
+    def read(self, token_hash: str, user_id: str, device_ids: Sequence[str]) -> Snapshot:
+        refs = [self.token(token_hash), *(self.device(user_id, i) for i in device_ids)]
+        found = {snap.reference.path: snap for snap in self.client.get_all(refs)}
+        return _snapshot([found[ref.path] for ref in refs], device_ids)
+
+    def list_devices(self, user_id: str) -> dict[str, Document]:
+        devices = self.user(user_id).collection(DEVICES)
+        return {snap.id: snap.to_dict() or {} for snap in devices.stream()}
+
+    def update_states(
+        self,
+        token_hash: str,
+        user_id: str,
+        device_ids: Sequence[str],
+        plan: Callable[[Snapshot], tuple[StatePatches, T]],
+    ) -> T:
+        """Read the token and devices, plan, and commit the state patches atomically, only if
+        no planned device changed since the read (else read and plan again)."""
+        refs = [self.token(token_hash), *(self.device(user_id, i) for i in device_ids)]
+
+        def decide(snaps: list[Any]) -> tuple[dict[str, dict[str, Any]], T]:
+            patches, result = plan(_snapshot(snaps, device_ids))
+            writes = {
+                self.device(user_id, device_id).path: {
+                    FieldPath("states", key).to_api_repr(): value for key, value in patch.items()
+                }
+                for device_id, patch in patches.items()
+            }
+            return writes, result
+
+        return read_modify_write(self.client, refs, decide)
+
+    def set_linked(self, user_id: str, linked: bool) -> None:
+        """Record the link state; ``linkedAt`` marks when an unlinked user became linked."""
+
+        def decide(snaps: list[Any]) -> tuple[dict[str, dict[str, Any]], None]:
+            if (snaps[0].to_dict() or {}).get("linked") == linked:
+                return {}, None
+            changed_at = "linkedAt" if linked else "unlinkedAt"
+            return {
+                snaps[0].reference.path: {"linked": linked, changed_at: firestore.SERVER_TIMESTAMP}
+            }, None
+
+        read_modify_write(self.client, [self.user(user_id)], decide)
+
+    def is_linked(self, user_id: str) -> bool:
+        """True when the user's account is linked to Google (SYNC seen, no DISCONNECT since)."""
+        return (self.user(user_id).get().to_dict() or {}).get("linked") is True
+
+    def save_token(self, token_hash: str, record: Document) -> None:
+        self.token(token_hash).create(dict(record))
+
+    def revoke_tokens(self, user_id: str) -> int:
+        live = (
+            self.client.collection(TOKENS)
+            .where(filter=firestore.FieldFilter("userId", "==", user_id))
+            .where(filter=firestore.FieldFilter("revoked", "==", False))
+        )
+        return revoke_all(self.client, live)
+
+
+def revoke_all(client: firestore.Client, tokens: Any) -> int:
+    """Mark every token record the query finds revoked, in batches; returns how many."""
+    revoked = 0
+    batch = client.batch()
+    for snap in tokens.stream():
+        batch.update(snap.reference, {"revoked": True, "revokedAt": firestore.SERVER_TIMESTAMP})
+        revoked += 1
+        if revoked % BATCH_LIMIT == 0:
+            batch.commit()
+            batch = client.batch()
+    batch.commit()
+    return revoked
+
+
+def _snapshot(snaps: list[Any], device_ids: Sequence[str]) -> Snapshot:
+    """A Snapshot from the token's and the devices' document snapshots, in that order."""
+    token, devices = snaps[0], snaps[1:]
+    return Snapshot(
+        token=token.to_dict() if token.exists else None,
+        devices={
+            i: s.to_dict() if s.exists else None for i, s in zip(device_ids, devices, strict=True)
+        },
+    )

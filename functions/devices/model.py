@@ -1,0 +1,131 @@
+"""A device document from Firestore, checked against the contract; pure.
+
+The document mirrors Google's SYNC device object plus a flat ``states`` map:
+https://developers.home.google.com/cloud-to-cloud/intents/sync
+"""
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from functions.core.errors import InvalidDevice
+from functions.devices.device_types import DEVICE_TYPES
+from functions.devices.traits import TRAITS
+from functions.devices.traits.base import Trait
+from functions.devices.traits.fields import Fields, attributes
+
+CUSTOM_DATA_MAX_BYTES = 512
+SYNC_FIELDS = (
+    "type",
+    "traits",
+    "name",
+    "willReportState",
+    "notificationSupportedByAgent",
+    "roomHint",
+    "structureHint",
+    "deviceInfo",
+    "attributes",
+    "customData",
+    "otherDeviceIds",
+)
+"""Every field of Google's SYNC device object a document may hold, besides ``id``."""
+
+
+def compact_json(value: Any) -> str:
+    """JSON as Google receives it; raises InvalidDevice for values JSON cannot hold."""
+    try:
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as error:
+        raise InvalidDevice(f"not representable as JSON: {error}") from None
+
+
+@dataclass(frozen=True)
+class Device:
+    """A valid device document."""
+
+    id: str
+    data: Mapping[str, Any]
+
+    @property
+    def traits(self) -> list[Trait]:
+        return [TRAITS[name] for name in self.data["traits"]]
+
+    @property
+    def attributes(self) -> Mapping[str, Any]:
+        return self.data.get("attributes") or {}
+
+    @property
+    def states(self) -> Mapping[str, Any]:
+        return self.data.get("states") or {}
+
+    @property
+    def online(self) -> bool:
+        """Reachable only when the backend says so: a missing ``online`` means offline."""
+        return self.states.get("online") is True
+
+    def sync(self) -> dict[str, Any]:
+        """The device object of a SYNC answer: every SYNC field the document holds."""
+        found = {key: self.data[key] for key in SYNC_FIELDS if self.data.get(key) is not None}
+        return {"id": self.id, **found}
+
+    def trait_states(self, traits: list[Trait] | None = None) -> dict[str, Any]:
+        """The states of the given traits (all declared ones by default), as QUERY answers."""
+        result: dict[str, Any] = {}
+        for trait in self.traits if traits is None else traits:
+            result.update(trait.query_states(self.attributes, self.states))
+        return result
+
+
+def parse_device(device_id: str, data: Mapping[str, Any]) -> Device:
+    """Check a device document against the contract; raises InvalidDevice with the reason."""
+    doc = Fields(data, InvalidDevice)
+    doc.string("type", required=True, choices=DEVICE_TYPES)
+    traits = doc.strings("traits", required=True, min_items=1) or []
+    unknown = [name for name in traits if name not in TRAITS]
+    if unknown:
+        doc.error(f"traits: unknown trait(s) {unknown}")
+    if len(set(traits)) != len(traits):
+        doc.error("traits: listed twice")
+    name = doc.obj("name", required=True)
+    assert name is not None
+    name.string("name", required=True)
+    name.strings("defaultNames")
+    name.strings("nicknames")
+    doc.boolean("willReportState", required=True)
+    doc.boolean("notificationSupportedByAgent")
+    doc.string("roomHint")
+    doc.string("structureHint")
+    info = doc.obj("deviceInfo")
+    for key in ("manufacturer", "model", "hwVersion", "swVersion"):
+        if info is not None:
+            info.string(key)
+    _check_other_device_ids(doc)
+    _check_custom_data(doc)
+    doc.obj("attributes")
+    doc.obj("states")
+    trait_attributes = attributes(data.get("attributes") or {})
+    for trait_name in traits:
+        TRAITS[trait_name].validate_attributes(trait_attributes)
+    device = Device(device_id, data)
+    compact_json(device.sync())
+    compact_json(device.states)
+    return device
+
+
+def _check_other_device_ids(doc: Fields) -> None:
+    for entry in doc.array("otherDeviceIds") or []:
+        if not isinstance(entry, Mapping):
+            doc.error("otherDeviceIds: each entry must be an object")
+        other = Fields(entry, lambda message: InvalidDevice(f"otherDeviceIds.{message}"))
+        other.string("deviceId", required=True)
+        other.string("agentId")
+
+
+def _check_custom_data(doc: Fields) -> None:
+    custom = doc.obj("customData")
+    if custom is None:
+        return
+    size = len(compact_json(doc.raw("customData")).encode())
+    if size > CUSTOM_DATA_MAX_BYTES:
+        doc.error(f"customData is {size} bytes as JSON; Google allows {CUSTOM_DATA_MAX_BYTES}")

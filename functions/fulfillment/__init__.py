@@ -1,0 +1,1 @@
+"""The fulfillment function: Google Assistant's SYNC, QUERY, EXECUTE and DISCONNECT intents."""

@@ -1,0 +1,152 @@
+"""The smart-home intents, keyed by wire name, behind one envelope function.
+
+https://developers.home.google.com/cloud-to-cloud/intents/sync (and query, execute, disconnect)
+Every payload is checked before any I/O; the token is checked before any device is used.
+"""
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from functions.core import logs, tokens
+from functions.core.errors import BadRequest, InvalidDevice
+from functions.core.repository import Snapshot, StatePatches, Store
+from functions.devices.model import parse_device
+from functions.fulfillment.execute import Command, Execution
+from functions.fulfillment.execute import plan as plan_execute
+from functions.fulfillment.query import query
+
+
+@dataclass(frozen=True)
+class Call:
+    """One authenticated-to-be intent call."""
+
+    payload: Mapping[str, Any]
+    token: str
+    store: Store
+    now: datetime
+
+
+def authenticate(call: Call) -> str:
+    """The agentUserId of the call's token; raises Unauthorized."""
+    user_id = tokens.claimed_user(call.token)
+    snapshot = call.store.read(tokens.token_hash(call.token), user_id, [])
+    tokens.check(snapshot.token, user_id, tokens.ACCESS, call.now)
+    logs.bind(user=logs.user_ref(user_id))
+    return user_id
+
+
+def sync(call: Call) -> dict[str, Any]:
+    """All the user's valid devices; an invalid document is left out and logged, never fatal."""
+    user_id = authenticate(call)
+    devices = []
+    for device_id, document in sorted(call.store.list_devices(user_id).items()):
+        try:
+            devices.append(parse_device(device_id, document).sync())
+        except InvalidDevice as invalid:
+            logs.error("device left out of SYNC", deviceId=device_id, reason=str(invalid))
+    call.store.set_linked(user_id, True)
+    logs.info("sync", devices=len(devices))
+    return {"agentUserId": user_id, "devices": devices}
+
+
+def query_intent(call: Call) -> dict[str, Any]:
+    """States of the requested devices: the token and all devices in one batched read."""
+    device_ids = _unique(_device_ids(call.payload.get("devices"), "payload.devices"))
+    user_id = tokens.claimed_user(call.token)
+    snapshot = call.store.read(tokens.token_hash(call.token), user_id, device_ids)
+    tokens.check(snapshot.token, user_id, tokens.ACCESS, call.now)
+    logs.bind(user=logs.user_ref(user_id))
+    return query(snapshot.devices)
+
+
+def execute_intent(call: Call) -> dict[str, Any]:
+    """Every command on every device, written in one transaction with the token check."""
+    commands = _commands(call.payload.get("commands"))
+    device_ids = _unique([device_id for command in commands for device_id in command.device_ids])
+    user_id = tokens.claimed_user(call.token)
+
+    def plan(snapshot: Snapshot) -> tuple[StatePatches, list[dict[str, Any]]]:
+        tokens.check(snapshot.token, user_id, tokens.ACCESS, call.now)
+        return plan_execute(commands, snapshot.devices)
+
+    results = call.store.update_states(tokens.token_hash(call.token), user_id, device_ids, plan)
+    logs.bind(user=logs.user_ref(user_id))
+    return {"commands": results}
+
+
+def disconnect(call: Call) -> dict[str, Any]:
+    """Unlink: revoke the user's tokens and stop Home Graph calls for them."""
+    user_id = authenticate(call)
+    revoked = call.store.revoke_tokens(user_id)
+    call.store.set_linked(user_id, False)
+    logs.info("disconnected", revokedTokens=revoked)
+    return {}
+
+
+INTENTS: dict[str, Callable[[Call], dict[str, Any]]] = {
+    "action.devices.SYNC": sync,
+    "action.devices.QUERY": query_intent,
+    "action.devices.EXECUTE": execute_intent,
+    "action.devices.DISCONNECT": disconnect,
+}
+
+
+def envelope(body: Any) -> tuple[str, str, Mapping[str, Any]]:
+    """(requestId, intent, payload) of a request body; raises BadRequest."""
+    if not isinstance(body, Mapping):
+        raise BadRequest("the body must be a JSON object")
+    request_id = body.get("requestId")
+    if not isinstance(request_id, str) or not request_id:
+        raise BadRequest("requestId must be a non-empty string")
+    inputs = body.get("inputs")
+    if not isinstance(inputs, list) or len(inputs) != 1 or not isinstance(inputs[0], Mapping):
+        raise BadRequest("inputs must be a list of exactly one object")
+    intent = inputs[0].get("intent")
+    if not isinstance(intent, str):
+        raise BadRequest("inputs[0].intent must be a string")
+    payload = inputs[0].get("payload", {})
+    if not isinstance(payload, Mapping):
+        raise BadRequest("inputs[0].payload must be an object")
+    return request_id, intent, payload
+
+
+def _device_ids(devices: Any, where: str) -> list[str]:
+    if not isinstance(devices, list):
+        raise BadRequest(f"{where} must be a list")
+    ids = []
+    for device in devices:
+        device_id = device.get("id") if isinstance(device, Mapping) else None
+        if not isinstance(device_id, str) or not device_id or "/" in device_id:
+            raise BadRequest(f"{where}[].id must be a non-empty string without '/'")
+        ids.append(device_id)
+    return ids
+
+
+def _commands(raw: Any) -> list[Command]:
+    if not isinstance(raw, list) or not raw:
+        raise BadRequest("payload.commands must be a non-empty list")
+    commands = []
+    for command in raw:
+        if not isinstance(command, Mapping):
+            raise BadRequest("payload.commands[] must be objects")
+        device_ids = _unique(_device_ids(command.get("devices"), "commands[].devices"))
+        executions = command.get("execution")
+        if not device_ids or not isinstance(executions, list) or not executions:
+            raise BadRequest("commands[] needs non-empty devices and execution lists")
+        commands.append(Command(tuple(device_ids), tuple(_execution(e) for e in executions)))
+    return commands
+
+
+def _execution(raw: Any) -> Execution:
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("command"), str):
+        raise BadRequest("execution[].command must be a string")
+    params = raw.get("params", {})
+    if not isinstance(params, Mapping):
+        raise BadRequest("execution[].params must be an object")
+    return Execution(raw["command"], params)
+
+
+def _unique(ids: list[str]) -> list[str]:
+    return list(dict.fromkeys(ids))

@@ -1,0 +1,218 @@
+"""Home Graph bookkeeping in Firestore, outside the device documents (so it never fires the
+device trigger): Request Sync plans and the per-device Report State outbox.
+
+``users/{agentUserId}``: ``linked``, ``linkedAt``, ``syncSentAt``, ``syncPlan {at, by, until}``,
+``reportLease {by, until}``, ``reportSentAt``. ``users/{agentUserId}/reportState/{deviceId}``:
+``version``, ``states``, ``pending``, ``reportedVersion``. Times are nanoseconds since the epoch.
+Every read-modify-write is an optimistic transaction (``store.read_modify_write``).
+"""
+
+from typing import Any
+
+from google.cloud import firestore
+
+from functions.core.store import USERS, read_modify_write
+
+OUTBOX = "reportState"
+ACQUIRED, BUSY, UNLINKED = "acquired", "busy", "unlinked"
+Decision = tuple[dict[str, dict[str, Any]], Any]
+
+
+class FirestoreLedger:
+    """The bookkeeping of the Home Graph pipeline."""
+
+    def __init__(self, client: firestore.Client) -> None:
+        self.client = client
+
+    def _user(self, user_id: str) -> Any:
+        return self.client.collection(USERS).document(user_id)
+
+    def _outbox(self, user_id: str, device_id: str) -> Any:
+        return self._user(user_id).collection(OUTBOX).document(device_id)
+
+    def _on_user(self, user_id: str, decide: Any) -> Any:
+        def run(snaps: list[Any]) -> Decision:
+            update, result = decide(snaps[0].to_dict() or {})
+            return ({snaps[0].reference.path: update} if update else {}), result
+
+        return read_modify_write(self.client, [self._user(user_id)], run)
+
+    def linked_at(self, user_id: str) -> int | None:
+        """When the user linked (ns), or None when the user is not linked."""
+        return _linked_at(self._user(user_id).get().to_dict() or {})
+
+    def set_unlinked(self, user_id: str, linked_at: int | None) -> None:
+        """Mark the user unlinked, unless they linked again since ``linked_at`` was read."""
+
+        def decide(data: dict[str, Any]) -> tuple[dict[str, Any], None]:
+            if _linked_at(data) != linked_at:
+                return {}, None
+            return {"linked": False, "unlinkedAt": firestore.SERVER_TIMESTAMP}, None
+
+        self._on_user(user_id, decide)
+
+    def claim_sync(
+        self, user_id: str, changed_at: int, *, now: int, interval: int, claimant: str, lease: int
+    ) -> int | None:
+        """When to send the Request Sync that covers a change, claiming that send; None when a
+        sent or planned sync already covers the change, or the user is not linked."""
+
+        def decide(data: dict[str, Any]) -> tuple[dict[str, Any], int | None]:
+            if _linked_at(data) is None:
+                return {}, None
+            sent = data.get("syncSentAt", 0)
+            plan = data.get("syncPlan") or {}
+            live = plan.get("until", 0) > now
+            if changed_at < sent:
+                return {}, None
+            if plan.get("by") == claimant:
+                at = plan["at"]
+            elif live and changed_at < plan["at"]:
+                return {}, None
+            else:
+                at = max(now, sent + interval if sent else 0, plan["at"] + interval if live else 0)
+            return {"syncPlan": {"at": at, "by": claimant, "until": at + lease}}, int(at)
+
+        at: int | None = self._on_user(user_id, decide)
+        return at
+
+    def finish_sync(self, user_id: str, claimant: str, sent_at: int) -> None:
+        """Record a successful Request Sync sent at ``sent_at``; drop the claimant's plan."""
+
+        def decide(data: dict[str, Any]) -> tuple[dict[str, Any], None]:
+            update: dict[str, Any] = {"syncSentAt": max(data.get("syncSentAt", 0), sent_at)}
+            if (data.get("syncPlan") or {}).get("by") == claimant:
+                update["syncPlan"] = firestore.DELETE_FIELD
+            return update, None
+
+        self._on_user(user_id, decide)
+
+    def syncing(self, user_id: str, since: int) -> bool:
+        """True when a Request Sync was sent after ``since`` or is planned: Google's view of the
+        user's devices may still be catching up."""
+        data = self._user(user_id).get().to_dict() or {}
+        return bool(data.get("syncSentAt", 0) > since or data.get("syncPlan"))
+
+    def release_sync(self, user_id: str, claimant: str) -> None:
+        """Give up the claimant's plan (it failed), so a redelivery or another change re-plans."""
+        self._on_user(
+            user_id,
+            lambda data: (
+                {"syncPlan": firestore.DELETE_FIELD}
+                if (data.get("syncPlan") or {}).get("by") == claimant
+                else {},
+                None,
+            ),
+        )
+
+    def acquire_report_lease(
+        self, user_id: str, holder: str, now: int, lease: int
+    ) -> tuple[str, int, int]:
+        """Become (or stay) the user's only Report State sender for ``lease`` ns; also returns
+        when the user's last Report State was sent and when the user linked."""
+
+        def decide(data: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, int, int]]:
+            sent, linked_at = int(data.get("reportSentAt", 0)), _linked_at(data)
+            if linked_at is None:
+                return {}, (UNLINKED, sent, 0)
+            current = data.get("reportLease") or {}
+            if current.get("by") not in (None, holder) and current.get("until", 0) > now:
+                return {}, (BUSY, sent, linked_at)
+            update = {"reportLease": {"by": holder, "until": now + lease}}
+            return update, (ACQUIRED, sent, linked_at)
+
+        result: tuple[str, int, int] = self._on_user(user_id, decide)
+        return result
+
+    def release_report_lease(self, user_id: str, holder: str, sent_at: int) -> None:
+        """End the holder's turn, recording when it last sent a Report State."""
+
+        def decide(data: dict[str, Any]) -> tuple[dict[str, Any], None]:
+            update: dict[str, Any] = {}
+            if sent_at > data.get("reportSentAt", 0):
+                update["reportSentAt"] = sent_at
+            if (data.get("reportLease") or {}).get("by") == holder:
+                update["reportLease"] = firestore.DELETE_FIELD
+            return update, None
+
+        self._on_user(user_id, decide)
+
+    def stage_state(
+        self, user_id: str, device_id: str, version: int, states: dict[str, Any]
+    ) -> bool:
+        """Put a device's states in the outbox unless that version (or a newer one) is there or
+        was reported; False when it was already reported."""
+
+        def decide(snaps: list[Any]) -> Decision:
+            data = snaps[0].to_dict() or {}
+            if version <= data.get("reportedVersion", 0):
+                return {}, False
+            if version <= data.get("version", 0):
+                return {}, True
+            return {
+                snaps[0].reference.path: {
+                    "version": version,
+                    "states": states,
+                    "pending": True,
+                    "reportedVersion": data.get("reportedVersion", 0),
+                }
+            }, True
+
+        staged: bool = read_modify_write(self.client, [self._outbox(user_id, device_id)], decide)
+        return staged
+
+    def is_reported(self, user_id: str, device_id: str, version: int) -> bool:
+        data = self._outbox(user_id, device_id).get().to_dict() or {}
+        return bool(data.get("reportedVersion", 0) >= version)
+
+    def pending(self, user_id: str, since: int = 0) -> dict[str, tuple[int, dict[str, Any]]]:
+        """Every staged, unreported device state of the user: device id -> (version, states).
+        States written before ``since`` (the user's link time) are stale: Google's SYNC and
+        QUERY at linking saw newer ones, so they are dropped, never reported."""
+        query = (
+            self._user(user_id)
+            .collection(OUTBOX)
+            .where(filter=firestore.FieldFilter("pending", "==", True))
+        )
+        found, stale = {}, {}
+        for snap in query.stream():
+            data = snap.to_dict() or {}
+            if int(data["version"]) < since:
+                stale[snap.id] = int(data["version"])
+            else:
+                found[snap.id] = (int(data["version"]), dict(data["states"]))
+        self.mark_reported(user_id, stale)
+        return found
+
+    def drop_pending(self, user_id: str) -> None:
+        """Forget every pending state of the user (unlinked: nothing may reach Google later)."""
+        self.mark_reported(user_id, {d: v for d, (v, _) in self.pending(user_id).items()})
+
+    def forget(self, user_id: str, device_id: str) -> None:
+        """A deleted device has no state left to report."""
+        self._outbox(user_id, device_id).delete()
+
+    def mark_reported(self, user_id: str, versions: dict[str, int]) -> None:
+        """Record reported versions; a device staged anew meanwhile stays pending."""
+        refs = [self._outbox(user_id, device_id) for device_id in versions]
+
+        def decide(snaps: list[Any]) -> Decision:
+            writes = {}
+            for snap, version in zip(snaps, versions.values(), strict=True):
+                data = snap.to_dict() or {}
+                reported = max(data.get("reportedVersion", 0), version)
+                writes[snap.reference.path] = {
+                    "reportedVersion": reported,
+                    "pending": data.get("version", 0) > reported,
+                }
+            return writes, None
+
+        if refs:
+            read_modify_write(self.client, refs, decide)
+
+
+def _linked_at(data: dict[str, Any]) -> int | None:
+    if data.get("linked") is not True:
+        return None
+    linked = data.get("linkedAt")
+    return int(linked.timestamp() * 10**9) if linked is not None else 0

@@ -1,0 +1,293 @@
+"""on_device_change: keep Home Graph in step with Firestore, one Pub/Sub message at a time.
+
+Request Sync (async) is coalesced per user: a sync sent at time T covers every change committed
+before T, so later messages for earlier changes are dropped, and sends are spaced by a minimum
+interval. Report State goes through a per-user outbox and a per-user lease: one sender at a time
+reports everything pending in one call, so piled-up messages fold and versions never go back.
+A message is acknowledged only once its effect is done, covered, or impossible (logged at ERROR).
+"""
+
+import base64
+import binascii
+import json
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from functions.core import logs, retry
+from functions.core.config import Config
+from functions.homegraph.client import HomeGraph, HomeGraphError
+from functions.homegraph.ledger import ACQUIRED, UNLINKED, FirestoreLedger
+
+SECOND = 10**9
+LEASE_SECONDS = 180
+WAIT_FOR_SENDER_SECONDS = 20
+FLUSH_SECONDS = 40
+SYNC_SETTLE_SECONDS = 120
+"""After a Request Sync, Google may refuse states of a new trait until its SYNC is done."""
+
+
+class Redeliver(Exception):
+    """The message's effect is not done yet: fail so that Pub/Sub delivers it again."""
+
+
+@dataclass
+class Pipeline:
+    """The dependencies of on_device_change."""
+
+    ledger: FirestoreLedger
+    homegraph: Callable[[], HomeGraph]
+    config: Config
+    clock: Callable[[], int] = time.time_ns
+    sleep: Callable[[float], None] = time.sleep
+
+
+def handle_change(pipeline: Pipeline, message: dict[str, Any], now: datetime | None = None) -> None:
+    """Process one Pub/Sub message (the ``message`` object of a messagePublished event)."""
+    logs.reset()
+    message_id = str(message.get("messageId") or message.get("message_id") or "")
+    logs.bind(messageId=message_id)
+    published = _publish_time(message)
+    age = ((now or datetime.now(UTC)) - published).total_seconds() if published else 0
+    data = _data(message)
+    if data is None or not message_id:
+        logs.error("malformed message; dropped", content=_printable(message))
+        return
+    logs.bind(user=logs.user_ref(data["agentUserId"]), deviceId=data["deviceId"], kind=data["kind"])
+    try:
+        if data["kind"] == "sync":
+            request_sync(pipeline, data["agentUserId"], data["changedAt"], message_id)
+        else:
+            report_state(pipeline, data, message_id)
+    except Redeliver as error:
+        if age <= pipeline.config.max_event_age_seconds:
+            raise
+        logs.error(
+            "message too old to retry; dropped",
+            reason=str(error),
+            ageSeconds=age,
+            content=_printable(message),
+        )
+
+
+def _data(message: dict[str, Any]) -> dict[str, Any] | None:
+    """The message's JSON data if it is a well-formed sync or state message."""
+    try:
+        data = json.loads(base64.b64decode(message.get("data") or "", validate=True))
+    except (binascii.Error, ValueError, TypeError):
+        return None
+    if (
+        not isinstance(data, dict)
+        or not isinstance(data.get("agentUserId"), str)
+        or not (isinstance(data.get("deviceId"), str))
+    ):
+        return None
+    if data.get("kind") == "sync" and isinstance(data.get("changedAt"), int):
+        return data
+    if (
+        data.get("kind") == "state"
+        and isinstance(data.get("version"), int)
+        and isinstance(data.get("states"), dict)
+    ):
+        return data
+    return None
+
+
+def _publish_time(message: dict[str, Any]) -> datetime | None:
+    raw = message.get("publishTime") or message.get("publish_time")
+    try:
+        return datetime.fromisoformat(str(raw).replace("Z", "+00:00")) if raw else None
+    except ValueError:
+        return None
+
+
+def _printable(message: dict[str, Any]) -> str:
+    return json.dumps(message, default=str)[:4096]
+
+
+def _call(pipeline: Pipeline, action: Callable[[], None]) -> None:
+    def on_retry(error: Exception, wait: float) -> None:
+        logs.warning("Home Graph call failed; retrying", reason=str(error), waitSeconds=wait)
+
+    retry.call(
+        action,
+        lambda e: isinstance(e, HomeGraphError) and e.retryable,
+        pipeline.sleep,
+        pipeline.config.homegraph_retry_seconds,
+        on_retry,
+    )
+
+
+def _new_user(pipeline: Pipeline, user_id: str) -> bool:
+    """True while Home Graph may not know a freshly linked user yet (its 404s are transient)."""
+    linked = pipeline.ledger.linked_at(user_id)
+    grace = pipeline.config.new_user_grace_seconds * SECOND
+    return linked is not None and pipeline.clock() - linked < grace
+
+
+def request_sync(pipeline: Pipeline, user_id: str, changed_at: int, message_id: str) -> None:
+    """Ask Google to SYNC the user, unless a sent or planned Request Sync covers the change."""
+    interval = int(pipeline.config.request_sync_min_interval_seconds * SECOND)
+    at = pipeline.ledger.claim_sync(
+        user_id,
+        changed_at,
+        now=pipeline.clock(),
+        interval=interval,
+        claimant=message_id,
+        lease=LEASE_SECONDS * SECOND,
+    )
+    if at is None:
+        logs.info("request sync covered (or user unlinked); nothing sent")
+        return
+    wait = (at - pipeline.clock()) / SECOND
+    if wait > 0:
+        pipeline.sleep(wait)
+    sent_at = pipeline.clock()
+    try:
+        _call(pipeline, lambda: pipeline.homegraph().request_sync(user_id))
+    except HomeGraphError as error:
+        pipeline.ledger.release_sync(user_id, message_id)
+        if error.not_found and not _new_user(pipeline, user_id):
+            pipeline.ledger.set_unlinked(user_id, pipeline.ledger.linked_at(user_id))
+            pipeline.ledger.drop_pending(user_id)
+            logs.warning("Home Graph does not know the user; marked unlinked")
+            return
+        if error.retryable or error.not_found:
+            raise Redeliver(f"request sync failed: {error}") from error
+        logs.error("request sync refused; not retried", status=error.status, reason=error.reason)
+        return
+    pipeline.ledger.finish_sync(user_id, message_id, sent_at)
+    logs.info("request sync sent")
+
+
+class UserUnlinked(Exception):
+    """Home Graph does not know the user (after the new-user grace period)."""
+
+
+def report_state(pipeline: Pipeline, data: dict[str, Any], message_id: str) -> None:
+    """Make sure Home Graph has this device state (or a newer one) before acknowledging."""
+    user_id, device_id, version = data["agentUserId"], data["deviceId"], data["version"]
+    if not pipeline.ledger.stage_state(user_id, device_id, version, data["states"]):
+        logs.info("state already reported; nothing sent", version=version)
+        return
+    turn = ReportTurn(pipeline, user_id, f"{message_id}/{uuid.uuid4().hex[:12]}")
+    deadline = pipeline.clock() + WAIT_FOR_SENDER_SECONDS * SECOND
+    while True:
+        status = turn.acquire()
+        if status == UNLINKED:
+            pipeline.ledger.drop_pending(user_id)
+            logs.info("user not linked; pending states dropped")
+            return
+        if status == ACQUIRED:
+            try:
+                turn.flush()
+            except UserUnlinked:
+                return
+            finally:
+                pipeline.ledger.release_report_lease(user_id, turn.holder, turn.sent)
+            if pipeline.ledger.is_reported(user_id, device_id, version):
+                return
+            raise Redeliver("state still pending after this sender's turn")
+        if pipeline.ledger.is_reported(user_id, device_id, version):
+            logs.info("state reported by another sender", version=version)
+            return
+        if pipeline.clock() > deadline:
+            raise Redeliver("another sender holds the user's report lease")
+        pipeline.sleep(0.2)
+
+
+@dataclass
+class ReportTurn:
+    """One sender's turn at a user's Report State: it holds the user's lease while it reports
+    everything pending, in calls spaced by the minimum interval."""
+
+    pipeline: Pipeline
+    user_id: str
+    holder: str
+    sent: int = 0
+    linked_at: int = 0
+    sync_requested: bool = False
+
+    def acquire(self) -> str:
+        """Take or renew the lease; learn when the last report was sent and when the user
+        linked."""
+        ledger, clock = self.pipeline.ledger, self.pipeline.clock
+        status, sent, linked_at = ledger.acquire_report_lease(
+            self.user_id, self.holder, clock(), LEASE_SECONDS * SECOND
+        )
+        self.sent, self.linked_at = max(self.sent, sent), linked_at
+        return status
+
+    def flush(self) -> None:
+        """Report everything pending, call after call, until nothing is left."""
+        pipeline = self.pipeline
+        interval = int(pipeline.config.report_state_min_interval_seconds * SECOND)
+        stop = pipeline.clock() + FLUSH_SECONDS * SECOND
+        while pipeline.clock() < stop:
+            if not pipeline.ledger.pending(self.user_id, self.linked_at):
+                return
+            wait = (self.sent + interval - pipeline.clock()) / SECOND
+            if wait > 0:
+                pipeline.sleep(wait)
+            if self.acquire() != ACQUIRED:
+                raise Redeliver("lost the user's report lease")
+            pending = pipeline.ledger.pending(self.user_id, self.linked_at)
+            self.sent = pipeline.clock()
+            self.report(pending)
+
+    def report(self, pending: dict[str, tuple[int, dict[str, Any]]]) -> None:
+        """One Report State call; on a 400 or 404 for several devices, one call per device,
+        so that one bad or unknown device never holds back the others."""
+        pipeline, user_id = self.pipeline, self.user_id
+        states = {device_id: device_states for device_id, (_, device_states) in pending.items()}
+        versions = {device_id: version for device_id, (version, _) in pending.items()}
+        request_id = str(uuid.uuid4())
+        try:
+            _call(pipeline, lambda: pipeline.homegraph().report_state(user_id, request_id, states))
+        except HomeGraphError as error:
+            if error.retryable:
+                raise Redeliver(f"report state failed: {error}") from error
+            if len(pending) > 1:
+                for device_id, entry in pending.items():
+                    if self.acquire() != ACQUIRED:
+                        raise Redeliver("lost the user's report lease") from error
+                    self.report({device_id: entry})
+                return
+            if error.not_found:
+                self.unknown(versions)
+                return
+            if pipeline.ledger.syncing(user_id, pipeline.clock() - SYNC_SETTLE_SECONDS * SECOND):
+                raise Redeliver(f"state refused while Google re-syncs: {error.reason}") from error
+            pipeline.ledger.mark_reported(user_id, versions)
+            logs.error(
+                "report state refused; not retried",
+                status=error.status,
+                reason=error.reason,
+                states=states,
+            )
+            return
+        pipeline.ledger.mark_reported(user_id, versions)
+        logs.info("report state sent", devices=len(states))
+
+    def unknown(self, versions: dict[str, int]) -> None:
+        """A 404 names an unknown user or an unknown device; Request Sync tells which. For an
+        unknown user it fails with 404 too (the user is unlinked, unless newly linked). For an
+        unknown device (deleted, or added and not synced yet) Google now re-syncs, and the QUERY
+        that follows a SYNC gives it the device's current state: this entry is done."""
+        pipeline = self.pipeline
+        if not self.sync_requested:
+            try:
+                _call(pipeline, lambda: pipeline.homegraph().request_sync(self.user_id))
+            except HomeGraphError as sync_error:
+                if sync_error.not_found and not _new_user(pipeline, self.user_id):
+                    pipeline.ledger.set_unlinked(self.user_id, self.linked_at)
+                    pipeline.ledger.drop_pending(self.user_id)
+                    logs.warning("Home Graph does not know the user; marked unlinked")
+                    raise UserUnlinked from sync_error
+                raise Redeliver(f"request sync after a 404 failed: {sync_error}") from sync_error
+            self.sync_requested = True
+        pipeline.ledger.mark_reported(self.user_id, versions)
+        logs.warning("device unknown to Home Graph; Request Sync sent", devices=list(versions))
