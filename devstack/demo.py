@@ -15,13 +15,15 @@ import urllib.request
 from typing import Any
 
 from devstack.demo_home import DEMO_DEVICES
-from devstack.local import PROJECT, STATE_FILE, firestore_host
+from devstack.local import PROJECT, firestore_host, running_stack
 
 USER = "demo"
 
 
 def google(path: str, body: dict[str, Any]) -> Any:
-    base = json.loads(STATE_FILE.read_text())["homegraph"]
+    stack = running_stack()
+    assert stack, "the local stack stopped"
+    base = stack["homegraph"]
     request = urllib.request.Request(
         f"{base}/v1/{path}",
         data=json.dumps(body).encode(),
@@ -32,8 +34,13 @@ def google(path: str, body: dict[str, Any]) -> Any:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or not STATE_FILE.exists():
-        print(__doc__ if argv else "start the local stack first: make run", file=sys.stderr)
+    stack = running_stack()
+    if not stack or "homegraph" not in stack:
+        waiting = "wait until it says it is up" if stack else "start it first: make run"
+        print(f"the local stack is not up; {waiting}", file=sys.stderr)
+        return 2
+    if not argv:
+        print(__doc__, file=sys.stderr)
         return 2
     os.environ["FIRESTORE_EMULATOR_HOST"] = firestore_host()
     from google.cloud import firestore

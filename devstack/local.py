@@ -3,6 +3,7 @@
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 PROJECT = "demo-smarthome"
@@ -18,8 +19,9 @@ def emulator_address(name: str) -> tuple[str, int]:
 def firestore_host() -> str:
     """The running local stack's Firestore emulator, else FIRESTORE_EMULATOR_HOST, else
     firebase.json's address."""
-    if STATE_FILE.exists():
-        return str(json.loads(STATE_FILE.read_text())["firestore"])
+    stack = running_stack()
+    if stack and "firestore" in stack:
+        return str(stack["firestore"])
     if os.environ.get("FIRESTORE_EMULATOR_HOST"):
         return os.environ["FIRESTORE_EMULATOR_HOST"]
     host, port = emulator_address("firestore")
@@ -27,4 +29,16 @@ def firestore_host() -> str:
 
 
 STATE_FILE = ROOT / ".devstack" / "stack.json"
-"""Where the running local stack notes its Home Graph URL for ``make demo``."""
+"""Where the running local stack notes its process id and, once up, its Home Graph URL and
+Firestore emulator for ``make demo``."""
+
+
+def running_stack() -> dict[str, Any] | None:
+    """The state of the local stack that is running now, or None (none, or a stale file left by a
+    stack that was killed)."""
+    try:
+        state: dict[str, Any] = json.loads(STATE_FILE.read_text())
+        command = Path(f"/proc/{int(state['pid'])}/cmdline").read_bytes()
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return state if b"devstack.run" in command else None  # not a reused process id

@@ -1,14 +1,17 @@
 """``make run``: the whole local pipeline on 127.0.0.1, the demo home linked; Ctrl-C stops it."""
 
 import argparse
+import contextlib
 import json
+import os
 import signal
 import socket
 import sys
-from dataclasses import astuple
+from dataclasses import asdict
+from pathlib import Path
 
 from devstack.demo_home import seed
-from devstack.local import PROJECT, ROOT, STATE_FILE, emulator_address
+from devstack.local import PROJECT, ROOT, STATE_FILE, emulator_address, running_stack
 from devstack.stack import LocalStack, Ports
 
 DEMO_USER = "demo"
@@ -19,6 +22,44 @@ DEMO_PASSWORD = "demo-password"  # noqa: S105 - the local Auth emulator's demo p
 def port_free(port: int) -> bool:
     with socket.socket() as sock:
         return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
+def port_holders(port: int) -> list[str]:
+    """``pid command`` of each process listening on ``port`` (Linux /proc; empty elsewhere)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError):
+            for row in Path(table).read_text().splitlines()[1:]:
+                fields = row.split()
+                if int(fields[1].rsplit(":", 1)[1], 16) == port and fields[3] == "0A":
+                    inodes.add(f"socket:[{fields[9]}]")
+    holders = []
+    for proc in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            if any(os.readlink(fd) in inodes for fd in (proc / "fd").iterdir()):
+                command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+                holders.append(f"pid {proc.name}: {command.strip()[:100]}")
+    return holders
+
+
+def refuse_to_start(ports: Ports) -> str | None:
+    """Why the stack cannot start here: one is already running, or its ports are taken."""
+    running = running_stack()
+    if running:
+        pid = running["pid"]
+        return (
+            f"a local stack is already running (pid {pid}); use it, or stop it with Ctrl-C in "
+            f"its terminal or: kill {pid}"
+        )
+    busy = {name: port for name, port in asdict(ports).items() if not port_free(port)}
+    if not busy:
+        return None
+    lines = ["ports in use (see firebase.json), so the stack cannot start:"]
+    for name, port in busy.items():
+        holders = port_holders(port) or ["held by a process this user cannot see"]
+        lines += [f"  {port} ({name})"] + [f"    {holder}" for holder in holders]
+    lines.append("stop what holds them (a stack left by an earlier run: kill <pid>), then retry")
+    return "\n".join(lines)
 
 
 def main(argv: list[str]) -> int:
@@ -38,10 +79,12 @@ def main(argv: list[str]) -> int:
         linking=functions + 3,
         auth=args.auth_port or emulator_address("auth")[1],
     )
-    busy = [port for port in astuple(ports) if not port_free(port)]
-    if busy:
-        print(f"ports {busy} are in use (see firebase.json); stop what holds them first")
+    refusal = refuse_to_start(ports)
+    if refusal:
+        print(refusal, file=sys.stderr)
         return 1
+    STATE_FILE.parent.mkdir(exist_ok=True)
+    STATE_FILE.write_text(json.dumps({"pid": os.getpid()}))
     print(
         "starting the emulators (Firestore, Pub/Sub, Auth) and the four functions ...", flush=True
     )
@@ -58,9 +101,8 @@ def main(argv: list[str]) -> int:
         stack.add_person(DEMO_USER, DEMO_EMAIL, DEMO_PASSWORD)
         stack.link(DEMO_USER)
         token = stack.token_for(DEMO_USER)
-        STATE_FILE.write_text(
-            json.dumps({"homegraph": stack.homegraph.url, "firestore": stack.firestore.host})
-        )
+        state = {"pid": os.getpid(), "homegraph": stack.homegraph.url}
+        STATE_FILE.write_text(json.dumps({**state, "firestore": stack.firestore.host}))
         url = stack.url("fulfillment")
         print(
             f"""
@@ -96,7 +138,8 @@ Another token: make token USER_ID={DEMO_USER}      Logs: .devstack/*.log      St
     except KeyboardInterrupt:
         return 0
     finally:
-        print("stopping ...", flush=True)
+        with contextlib.suppress(OSError):  # after a hangup the terminal is gone
+            print("stopping ...", flush=True)
         stack.stop()
         STATE_FILE.unlink(missing_ok=True)
 
@@ -106,5 +149,6 @@ def interrupt(_signum: int, _frame: object) -> None:
 
 
 if __name__ == "__main__":
-    signal.signal(signal.SIGTERM, interrupt)
+    for stop_signal in (signal.SIGTERM, signal.SIGHUP):  # kill, and a closed terminal
+        signal.signal(stop_signal, interrupt)
     sys.exit(main(sys.argv[1:]))

@@ -1,17 +1,22 @@
-"""`make run`'s stack starts, answers the curl command it prints, and stops on Ctrl-C."""
+"""`make run`'s stack starts, answers the curl command it prints, refuses a second start, and
+stops everything on Ctrl-C and on a hangup (the terminal closed)."""
 
 import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from pathlib import Path
 
+import pytest
+
 from devstack.demo_home import DEMO_DEVICES
 from devstack.emulators import free_port
+from devstack.local import STATE_FILE
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -42,25 +47,55 @@ def walk_through() -> None:
         time.sleep(0.5)
 
 
-def test_local_stack_answers_its_own_curl_command() -> None:
-    fs_port, fn_port, ps_port, auth_port = free_port(), free_port(), free_port(), free_port()
-    env = {k: v for k, v in os.environ.items() if k != "FIRESTORE_EMULATOR_HOST"}
+def run_command(fs_port: int, fn_port: int, ps_port: int, auth_port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "devstack.run",
+        "--firestore-port",
+        str(fs_port),
+        "--functions-port",
+        str(fn_port),
+        "--pubsub-port",
+        str(ps_port),
+        "--auth-port",
+        str(auth_port),
+    ]
+
+
+def without_emulator_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if k != "FIRESTORE_EMULATOR_HOST"}
+
+
+def test_busy_port_is_reported_with_its_holder() -> None:
+    """A port held by a stray process (a stack left behind, say) is named with its holder."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        busy = holder.getsockname()[1]
+        done = subprocess.run(
+            run_command(busy, free_port(), free_port(), free_port()),
+            cwd=ROOT,
+            env=without_emulator_env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert f"{busy} (firestore)" in done.stderr
+    assert f"pid {os.getpid()}:" in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGHUP], ids=["ctrl-c", "hangup"])
+def test_local_stack_answers_its_own_curl_command(stop: signal.Signals) -> None:
+    ports = free_port(), free_port(), free_port(), free_port()
+    fs_port, fn_port = ports[:2]
     process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "devstack.run",
-            "--firestore-port",
-            str(fs_port),
-            "--functions-port",
-            str(fn_port),
-            "--pubsub-port",
-            str(ps_port),
-            "--auth-port",
-            str(auth_port),
-        ],
+        run_command(*ports),
         cwd=ROOT,
-        env=env,
+        env=without_emulator_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -88,11 +123,46 @@ def test_local_stack_answers_its_own_curl_command() -> None:
             answer = json.load(response)
         assert answer["payload"]["agentUserId"] == "demo"
         assert sorted(d["id"] for d in answer["payload"]["devices"]) == sorted(DEMO_DEVICES)
-        walk_through()
+        if stop == signal.SIGINT:
+            walk_through()
+            usage = subprocess.run(
+                [sys.executable, "-m", "devstack.demo"],
+                cwd=ROOT,
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            assert usage.returncode == 2
+            assert "state DEVICE KEY=VALUE" in usage.stderr
+        else:
+            second = subprocess.run(
+                run_command(free_port(), free_port(), free_port(), free_port()),
+                cwd=ROOT,
+                env=without_emulator_env(),
+                capture_output=True,
+                text=True,
+                timeout=60,
+                check=False,
+            )
+            assert second.returncode == 1
+            assert f"already running (pid {process.pid})" in second.stderr
     finally:
-        process.send_signal(signal.SIGINT)
-        process.wait(timeout=30)
+        if stop == signal.SIGHUP:
+            assert process.stdout is not None
+            process.stdout.close()  # the terminal is gone: printing now fails
+        process.send_signal(stop)
+        process.wait(timeout=60)
     assert process.returncode == 0
+    assert not STATE_FILE.exists()
+    not_up = subprocess.run(
+        [sys.executable, "-m", "devstack.demo", "google"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert not_up.returncode == 2
+    assert "make run" in not_up.stderr
     for port in (fs_port, fn_port):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
