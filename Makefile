@@ -16,11 +16,12 @@ NODE_INSTALLED := node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help venv checkov node-deps browser-deps run test check fmt token demo plan deploy clean
+.PHONY: help venv checkov node-deps browser-deps run test bench check fmt token demo plan deploy clean
 
 help:
 	@echo "make run      local stack: emulators, the three functions, local Home Graph, demo home"
 	@echo "make test     unit and integration tests (starts and stops its own emulator)"
+	@echo "make bench    figures against floors measured side by side (docs/performance.md)"
 	@echo "make check    ruff, mypy (never edits files); make fmt formats"
 	@echo "make token USER_ID=<id>   a fresh access token on the running local stack"
 	@echo "make demo ARGS='state desk-outlet on=true'   act as a device backend (make demo for help)"
@@ -62,6 +63,10 @@ run: venv node-deps
 test: venv checkov node-deps browser-deps
 	$(PY) -m pytest
 
+# Not part of `make test`: prints ratios to floors measured in the same run, and writes .bench/.
+bench: venv
+	$(PY) -m bench.fulfillment
+
 check: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -88,4 +93,4 @@ deploy:
 	terraform -chdir=terraform apply -input=false -var-file=$(TFVARS)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache node_modules
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache node_modules .bench

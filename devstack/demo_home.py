@@ -1,6 +1,6 @@
 """The demo home seeded by ``make run``: one complete document per device type it shows.
 
-The README's Firestore contract section shows these same documents; a test keeps them equal.
+docs/devices.md shows these same documents; a test keeps them equal.
 """
 
 from typing import Any

@@ -1,0 +1,1 @@
+"""``make bench``: figures measured side by side against floors, and simulations."""
