@@ -111,8 +111,8 @@ resource "google_project_iam_member" "on_device_change_firestore" {
 # function authenticates every request by its OAuth bearer token.
 resource "google_cloud_run_v2_service_iam_member" "fulfillment_public" {
   project  = var.project_id
-  location = google_cloudfunctions2_function.fulfillment.location
-  name     = google_cloudfunctions2_function.fulfillment.service_config[0].service
+  location = google_cloudfunctions2_function.function["fulfillment"].location
+  name     = google_cloudfunctions2_function.function["fulfillment"].service_config[0].service
   role     = "roles/run.invoker"
   member   = "allUsers"
 }
@@ -122,8 +122,8 @@ resource "google_cloud_run_v2_service_iam_member" "fulfillment_public" {
 # user's password and the client secret itself.
 resource "google_cloud_run_v2_service_iam_member" "account_linking_public" {
   project  = var.project_id
-  location = google_cloudfunctions2_function.account_linking.location
-  name     = google_cloudfunctions2_function.account_linking.service_config[0].service
+  location = google_cloudfunctions2_function.function["account_linking"].location
+  name     = google_cloudfunctions2_function.function["account_linking"].service_config[0].service
   role     = "roles/run.invoker"
   member   = "allUsers"
 }
@@ -136,16 +136,16 @@ resource "google_project_iam_member" "device_written_trigger_receiver" {
 
 resource "google_cloud_run_v2_service_iam_member" "device_written_trigger_invoker" {
   project  = var.project_id
-  location = google_cloudfunctions2_function.on_device_written.location
-  name     = google_cloudfunctions2_function.on_device_written.service_config[0].service
+  location = google_cloudfunctions2_function.function["on_device_written"].location
+  name     = google_cloudfunctions2_function.function["on_device_written"].service_config[0].service
   role     = "roles/run.invoker"
   member   = google_service_account.device_written_trigger.member
 }
 
 resource "google_cloud_run_v2_service_iam_member" "device_change_push_invoker" {
   project  = var.project_id
-  location = google_cloudfunctions2_function.on_device_change.location
-  name     = google_cloudfunctions2_function.on_device_change.service_config[0].service
+  location = google_cloudfunctions2_function.function["on_device_change"].location
+  name     = google_cloudfunctions2_function.function["on_device_change"].service_config[0].service
   role     = "roles/run.invoker"
   member   = google_service_account.device_change_push.member
 }

@@ -2,19 +2,19 @@
 
 output "fulfillment_url" {
   description = "Paste into the Google Home Developer Console: Cloud-to-cloud integration > Fulfillment URL."
-  value       = google_cloudfunctions2_function.fulfillment.service_config[0].uri
+  value       = google_cloudfunctions2_function.function["fulfillment"].service_config[0].uri
 }
 
 # --- Account linking: the Developer Console's "Account linking" page -----------------------------
 
 output "account_linking_authorization_url" {
   description = "Paste into the Google Home Developer Console: Account linking > Authorization URL."
-  value       = "${google_cloudfunctions2_function.account_linking.service_config[0].uri}/authorize"
+  value       = "${google_cloudfunctions2_function.function["account_linking"].service_config[0].uri}/authorize"
 }
 
 output "account_linking_token_url" {
   description = "Paste into the Google Home Developer Console: Account linking > Token URL."
-  value       = "${google_cloudfunctions2_function.account_linking.service_config[0].uri}/token"
+  value       = "${google_cloudfunctions2_function.function["account_linking"].service_config[0].uri}/token"
 }
 
 output "oauth_client_id" {
@@ -24,12 +24,7 @@ output "oauth_client_id" {
 
 output "function_names" {
   description = "Deployed function names, for gcloud functions logs read NAME --region REGION."
-  value = {
-    fulfillment       = google_cloudfunctions2_function.fulfillment.name
-    account_linking   = google_cloudfunctions2_function.account_linking.name
-    on_device_written = google_cloudfunctions2_function.on_device_written.name
-    on_device_change  = google_cloudfunctions2_function.on_device_change.name
-  }
+  value       = { for entry_point, function in google_cloudfunctions2_function.function : entry_point => function.name }
 }
 
 output "region" {

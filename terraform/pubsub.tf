@@ -54,11 +54,11 @@ resource "google_pubsub_subscription" "device_changes_push" {
   push_config {
     # The topic path in the URL becomes the CloudEvent source
     # (//pubsub.googleapis.com/projects/P/topics/T) when the framework converts the push body.
-    push_endpoint = "${google_cloudfunctions2_function.on_device_change.service_config[0].uri}/${google_pubsub_topic.device_changes.id}"
+    push_endpoint = "${google_cloudfunctions2_function.function["on_device_change"].service_config[0].uri}/${google_pubsub_topic.device_changes.id}"
 
     oidc_token {
       service_account_email = google_service_account.device_change_push.email
-      audience              = google_cloudfunctions2_function.on_device_change.service_config[0].uri
+      audience              = google_cloudfunctions2_function.function["on_device_change"].service_config[0].uri
     }
   }
 

@@ -22,6 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 TERRAFORM = ROOT / "terraform"
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 FUNCTION = "google_cloudfunctions2_function"
+# The one resource declaring every function: for_each over local.functions, keyed by entry point.
+FUNCTIONS = f"{FUNCTION}.function"
 PRIMITIVE_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
 
 # Which settings each function reads (functions/core/config.py); Terraform gives exactly these.
@@ -60,6 +62,104 @@ EXPECTED_SECRET_ENV = {"account_linking": {"OAUTH_CLIENT_SECRET"}}
 LOCAL_ONLY = {"HOMEGRAPH_ENDPOINT", "FIREBASE_AUTH_EMULATOR_HOST"}
 # Functions anyone on the internet may invoke (the code authenticates every request).
 PUBLIC = {"fulfillment", "account_linking"}
+# What each function was deployed with when it had a resource block of its own (before the four
+# blocks became one for_each resource); the expanded for_each must reproduce each of them.
+BUILD = {
+    "runtime": "${local.runtime}",
+    "service_account": "${google_service_account.build.id}",
+    "docker_repository": "${google_artifact_registry_repository.functions.id}",
+    "source": [
+        {
+            "storage_source": [
+                {
+                    "bucket": "${google_storage_bucket.source.name}",
+                    "object": "${google_storage_bucket_object.source.name}",
+                }
+            ]
+        }
+    ],
+}
+EXPECTED_FUNCTIONS: dict[str, dict[str, Any]] = {
+    "fulfillment": {
+        "name": "${var.name_prefix}-fulfillment",
+        "service": {
+            "timeout_seconds": "${var.fulfillment_timeout_seconds}",
+            "min_instance_count": "${var.fulfillment_min_instances}",
+            "max_instance_count": "${var.fulfillment_max_instances}",
+            "ingress_settings": "ALLOW_ALL",
+            "service_account_email": "${google_service_account.fulfillment.email}",
+        },
+        "event_trigger": None,
+        "needs": {
+            "${google_project_iam_member.build}",
+            "${google_artifact_registry_repository_iam_member.build_writer}",
+            "${google_firestore_database.this}",
+        },
+    },
+    "on_device_written": {
+        "name": "${var.name_prefix}-on-device-written",
+        "service": {
+            "timeout_seconds": "${var.event_timeout_seconds}",
+            "max_instance_count": "${var.event_max_instances}",
+            "ingress_settings": "ALLOW_INTERNAL_ONLY",
+            "service_account_email": "${google_service_account.on_device_written.email}",
+        },
+        "event_trigger": {
+            "trigger_region": "${local.firestore_trigger_region}",
+            "event_type": "google.cloud.firestore.document.v1.written",
+            "retry_policy": "RETRY_POLICY_RETRY",
+            "service_account_email": "${google_service_account.device_written_trigger.email}",
+            "event_filters": [
+                {"attribute": "database", "value": "${var.firestore_database}"},
+                {
+                    "attribute": "document",
+                    "value": "${local.device_document_pattern}",
+                    "operator": "match-path-pattern",
+                },
+            ],
+        },
+        "needs": {
+            "${google_project_iam_member.build}",
+            "${google_artifact_registry_repository_iam_member.build_writer}",
+            "${google_project_iam_member.device_written_trigger_receiver}",
+            "${google_service_account_iam_member.pubsub_agent_token_creator}",
+            "${google_firestore_database.this}",
+        },
+    },
+    "on_device_change": {
+        "name": "${var.name_prefix}-on-device-change",
+        "service": {
+            "timeout_seconds": "${var.event_timeout_seconds}",
+            "max_instance_count": "${var.event_max_instances}",
+            "ingress_settings": "ALLOW_INTERNAL_ONLY",
+            "service_account_email": "${google_service_account.on_device_change.email}",
+        },
+        "event_trigger": None,
+        "needs": {
+            "${google_project_iam_member.build}",
+            "${google_artifact_registry_repository_iam_member.build_writer}",
+            "${google_firestore_database.this}",
+        },
+    },
+    "account_linking": {
+        "name": "${var.name_prefix}-account-linking",
+        "service": {
+            "timeout_seconds": 60,
+            "max_instance_count": "${var.account_linking_max_instances}",
+            "ingress_settings": "ALLOW_ALL",
+            "service_account_email": "${google_service_account.account_linking.email}",
+        },
+        "event_trigger": None,
+        "needs": {
+            "${google_project_iam_member.build}",
+            "${google_artifact_registry_repository_iam_member.build_writer}",
+            "${google_secret_manager_secret_iam_member.account_linking_client_secret}",
+            "${google_project_iam_member.account_linking_firestore}",
+            "${google_identity_platform_config.this}",
+            "${google_firestore_database.this}",
+        },
+    },
+}
 # How main.py must declare each entry point for the way Terraform delivers to it.
 EXPECTED_DECORATOR = {
     "fulfillment": "http",
@@ -136,8 +236,91 @@ def resolve(value: Any) -> Any:
     return value
 
 
+def address(entry_point: str) -> str:
+    """The Terraform address of one function instance."""
+    return f'{FUNCTIONS}["{entry_point}"]'
+
+
+REFERENCE = re.compile(r"\$\{([a-z_]\w*(?:\.\w+)+)\}")
+ONE_OR_NONE = re.compile(r"\$\{(\S+) == null \? \[\] : \[\1\]\}")
+
+
+def substitute(value: Any, scope: dict[str, Any]) -> Any:
+    """Evaluate what Terraform would in `value`: each.key / each.value.x and dynamic-block iterator
+    references (names in scope) and `x == null ? [] : [x]`. Anything else (var., local., resource
+    attributes) stays as written, which is how the old per-function blocks are compared too."""
+
+    def lookup(path: str) -> Any:
+        root, *attributes = path.split(".")
+        found = scope[root]
+        for attribute in attributes:
+            found = found[attribute]
+        return found
+
+    if isinstance(value, dict):
+        return {k: substitute(v, scope) for k, v in value.items()}
+    if isinstance(value, list):
+        return [substitute(v, scope) for v in value]
+    if not isinstance(value, str):
+        return value
+    if conditional := ONE_OR_NONE.fullmatch(value):
+        found = lookup(conditional.group(1))
+        return [] if found is None else [found]
+    whole = REFERENCE.fullmatch(value)
+    if whole and whole.group(1).split(".")[0] in scope:
+        return lookup(whole.group(1))
+
+    def embed(match: re.Match[str]) -> str:
+        if match.group(1).split(".")[0] not in scope:
+            return match.group(0)
+        found = lookup(match.group(1))
+        assert isinstance(found, str), f"{match.group(0)} is not a string: {found!r}"
+        return found
+
+    return REFERENCE.sub(embed, value)
+
+
+def expand(body: dict[str, Any], scope: dict[str, Any]) -> dict[str, Any]:
+    """One instance of a block: references substituted, `dynamic` blocks unrolled into ordinary
+    nested blocks, and null arguments dropped (in Terraform, null means the argument is unset)."""
+    expanded: dict[str, Any] = {}
+    for key, value in body.items():
+        if key.startswith("__") or key == "for_each":
+            continue
+        if key == "dynamic":
+            for dynamic in value:
+                for block, spec in dynamic.items():
+                    items = substitute(spec["for_each"], scope)
+                    pairs = items.items() if isinstance(items, dict) else enumerate(items)
+                    (content,) = spec["content"]
+                    blocks = [
+                        expand(content, {**scope, block: {"key": k, "value": v}}) for k, v in pairs
+                    ]
+                    if blocks:  # no item, no block
+                        expanded.setdefault(block, []).extend(blocks)
+        elif isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
+            expanded[key] = [expand(v, scope) for v in value]  # nested blocks
+        elif (argument := substitute(value, scope)) is not None:
+            expanded[key] = argument
+    return expanded
+
+
+@functools.cache
+def functions() -> dict[str, dict[str, Any]]:
+    """The function resource's instances, as `terraform plan` would see them, by for_each key."""
+    bodies = resources(FUNCTION)
+    assert list(bodies) == ["function"], f"one for_each resource declares the functions: {bodies}"
+    body = bodies["function"]
+    instances = resolve(body["for_each"])
+    assert isinstance(instances, dict), body["for_each"]
+    return {
+        key: expand(body, {"each": {"key": key, "value": value}})
+        for key, value in instances.items()
+    }
+
+
 def functions_by_entry_point() -> dict[str, dict[str, Any]]:
-    return {one(body, "build_config")["entry_point"]: body for body in resources(FUNCTION).values()}
+    return {one(body, "build_config")["entry_point"]: body for body in functions().values()}
 
 
 def env(entry_point: str) -> dict[str, str]:
@@ -185,9 +368,67 @@ def main_py_functions() -> dict[str, list[str]]:
 
 def test_every_entry_point_is_deployed() -> None:
     assert set(functions_by_entry_point()) == set(EXPECTED_ENV)
-    for body in resources(FUNCTION).values():
+    for body in functions().values():
         assert one(body, "build_config")["runtime"] == "${local.runtime}"
     assert local_values()["runtime"] == "python311"
+
+
+def test_the_functions_are_one_for_each_resource_with_moved_blocks() -> None:
+    (body,) = resources(FUNCTION).values()
+    assert body["for_each"] == "${local.functions}"
+    entries = local_values()["functions"]
+    assert set(entries) == set(EXPECTED_ENV)
+    # Every entry sets the same attributes (null where unset): no try() or lookup() defaults.
+    shapes = {name: sorted(entry) for name, entry in entries.items()}
+    assert len({tuple(shape) for shape in shapes.values()}) == 1, shapes
+    # The key is the entry point, and each instance is a complete function.
+    for key, instance in functions().items():
+        assert one(instance, "build_config")["entry_point"] == key
+        unresolved = re.findall(
+            r"\$\{(?:each|event_trigger|event_filters|secret_environment_variables)\.",
+            json.dumps(instance),
+        )
+        assert not unresolved and "dynamic" not in instance, f"{key} is not fully expanded"
+
+    # Deployments made when each function had a resource of its own move instead of being
+    # destroyed and created again.
+    moves = {(m["from"], m["to"]) for m in config().get("moved", [])}
+    assert moves == {(f"${{{FUNCTION}.{key}}}", f"${{{address(key)}}}") for key in EXPECTED_ENV}
+    text = "\n".join(p.read_text() for p in TERRAFORM.glob("*.tf"))
+    old = re.findall(rf"{FUNCTION}\.(\w+)", text)
+    assert sorted(name for name in old if name != "function") == sorted(EXPECTED_ENV), (
+        "only the moved blocks may name the old per-function resources"
+    )
+
+
+@pytest.mark.parametrize("entry_point", sorted(EXPECTED_FUNCTIONS))
+def test_each_function_keeps_its_settings(entry_point: str) -> None:
+    expected = EXPECTED_FUNCTIONS[entry_point]
+    function = functions()[entry_point]
+    assert function["name"] == expected["name"]
+    assert function["project"] == "${var.project_id}"
+    assert function["location"] == "${var.region}"
+    assert function["labels"] == "${local.labels}"
+    assert str(function["description"]).strip()
+    assert one(function, "build_config") == {**BUILD, "entry_point": entry_point}
+
+    service = dict(one(function, "service_config"))  # a copy: functions() is cached
+    env_names = set(service.pop("environment_variables"))
+    secret_names = {s["key"] for s in service.pop("secret_environment_variables", [])}
+    assert env_names == EXPECTED_ENV[entry_point]
+    assert secret_names == EXPECTED_SECRET_ENV.get(entry_point, set())
+    assert service == {
+        **expected["service"],
+        "available_memory": "${var.function_memory}",
+        "all_traffic_on_latest_revision": True,
+    }
+
+    if expected["event_trigger"] is None:
+        assert "event_trigger" not in function
+    else:
+        assert one(function, "event_trigger") == expected["event_trigger"]
+    # depends_on is shared by all instances: it must hold what each function needs.
+    assert expected["needs"] <= set(function["depends_on"])
 
 
 @pytest.mark.parametrize("entry_point", sorted(EXPECTED_DECORATOR))
@@ -274,7 +515,6 @@ def test_device_changes_flow_from_publisher_to_on_device_change() -> None:
     )
 
     change = functions_by_entry_point()["on_device_change"]
-    change_name = next(k for k, v in resources(FUNCTION).items() if v is change)
     if "event_trigger" in change:  # a function-managed trigger must read the same topic
         assert (
             one(change, "event_trigger")["pubsub_topic"] == f"${{google_pubsub_topic.{topic}.id}}"
@@ -284,7 +524,7 @@ def test_device_changes_flow_from_publisher_to_on_device_change() -> None:
         s
         for s in resources("google_pubsub_subscription").values()
         if "push_config" in s
-        and f"{FUNCTION}.{change_name}." in one(s, "push_config")["push_endpoint"]
+        and f"{address('on_device_change')}." in one(s, "push_config")["push_endpoint"]
     ]
     assert len(pushes) == 1, "exactly one push subscription must feed on_device_change"
     push = pushes[0]
@@ -356,14 +596,17 @@ def test_only_fulfillment_and_account_linking_are_public() -> None:
         grant = grants[name]
         assert grant["role"] == "roles/run.invoker"
         assert grant["member"] == "allUsers"
-        match = re.search(rf"{FUNCTION}\.(\w+)\.service_config", grant["name"])
+        match = re.search(rf'{re.escape(FUNCTIONS)}\["(\w+)"\]\.service_config', grant["name"])
         assert match, grant["name"]
-        body = resources(FUNCTION)[match.group(1)]
+        body = functions()[match.group(1)]
         invoked.add(one(body, "build_config")["entry_point"])
     assert invoked == PUBLIC and len(public) == len(PUBLIC)
+    # checkov sees the for_each resource once, and its CKV_GCP_124 skip (for the public two)
+    # covers every instance: this is the check that keeps the others internal.
     for entry_point, body in functions_by_entry_point().items():
         ingress = one(body, "service_config")["ingress_settings"]
-        assert (ingress == "ALLOW_ALL") == (entry_point in PUBLIC), (entry_point, ingress)
+        expected = "ALLOW_ALL" if entry_point in PUBLIC else "ALLOW_INTERNAL_ONLY"
+        assert ingress == expected, (entry_point, ingress)
 
 
 def resources_with_member() -> list[str]:
@@ -378,10 +621,7 @@ def resources_with_member() -> list[str]:
 
 
 def test_each_function_runs_as_its_own_service_account() -> None:
-    emails = [
-        one(body, "service_config")["service_account_email"]
-        for body in resources(FUNCTION).values()
-    ]
+    emails = [one(body, "service_config")["service_account_email"] for body in functions().values()]
     assert len(set(emails)) == len(emails) == len(EXPECTED_ENV)
     assert all(e.startswith("${google_service_account.") for e in emails)
 
@@ -531,7 +771,7 @@ def test_sign_in_uses_identity_platform_email_and_password() -> None:
 
 def test_outputs_are_what_the_account_linking_page_asks_for() -> None:
     outputs = named("output")
-    linking = f"{FUNCTION}.account_linking.service_config[0].uri"
+    linking = f"{address('account_linking')}.service_config[0].uri"
     assert outputs["account_linking_authorization_url"]["value"] == f"${{{linking}}}/authorize"
     assert outputs["account_linking_token_url"]["value"] == f"${{{linking}}}/token"
     assert outputs["oauth_client_id"]["value"] == "${var.oauth_client_id}"
