@@ -3,6 +3,12 @@
 A trait is pure data and pure functions; it never does I/O. A command handler receives the
 device's attributes, its current states and the command params, and returns the state patch
 (only the keys that change) or raises ``SmartHomeError`` with Google's errorCode.
+
+Relative commands (BrightnessRelative, TemperatureRelative, volumeRelative, ...) are sent mostly
+to command-only devices, which report no state. A handler never turns a relative step into an
+absolute value it cannot know: on a command-only device, or when the current value is unknown,
+it returns an empty patch (SUCCESS) and the step itself reaches the device backend through the
+command record (``current_number`` tells the two cases apart).
 """
 
 from collections.abc import Callable, Mapping
@@ -17,11 +23,17 @@ COMMAND_PREFIX = "action.devices.commands."
 States = Mapping[str, Any]
 Patch = dict[str, Any]
 Handler = Callable[[Mapping[str, Any], States, Fields], Patch]
+Query = Callable[[Mapping[str, Any], States], dict[str, Any]]
 
 
 @dataclass(frozen=True)
 class Trait:
-    """One Google trait: the state keys it owns, its attribute check and its commands."""
+    """One Google trait: the state keys it owns, its attribute check and its commands.
+
+    ``query`` (optional) shapes the QUERY answer when it depends on the states themselves
+    (TemperatureSetting reports one setpoint shape per mode); by default every state key the
+    document holds is reported.
+    """
 
     name: str
     states: tuple[str, ...]
@@ -29,12 +41,19 @@ class Trait:
     commands: Mapping[str, Handler] = field(default_factory=dict)
     command_only_attribute: str | None = None
     query_only_attribute: str | None = None
+    query: Query | None = None
 
     def query_states(self, attributes: Mapping[str, Any], states: States) -> dict[str, Any]:
-        """The trait's states as QUERY answers them: every state key the document holds."""
-        if self.command_only_attribute and attributes.get(self.command_only_attribute) is True:
+        """The trait's states as QUERY answers them; none for a command-only device."""
+        if self.command_only(attributes):
             return {}
-        return {key: states[key] for key in self.states if key in states}
+        found = {key: states[key] for key in self.states if key in states}
+        return self.query(attributes, found) if self.query else found
+
+    def command_only(self, attributes: Mapping[str, Any]) -> bool:
+        """True when the device declared the trait command-only (one-way)."""
+        flag = self.command_only_attribute
+        return flag is not None and attributes.get(flag) is True
 
     def accepts_commands(self, attributes: Mapping[str, Any]) -> bool:
         """False when the device declared the trait query-only."""
@@ -43,3 +62,19 @@ class Trait:
 
 def no_attributes(_: Fields) -> None:
     """Attribute check for traits that define no attributes."""
+
+
+def current_number(
+    attributes: Mapping[str, Any], states: States, key: str, command_only_attribute: str
+) -> float | None:
+    """The current value a relative step starts from, or None when it is not known.
+
+    None on a command-only device (its stored states are only what earlier commands asked for,
+    never a confirmed value) and when the state is missing or not a number.
+    """
+    if attributes.get(command_only_attribute) is True:
+        return None
+    value = states.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return value

@@ -1,8 +1,15 @@
-"""ColorSetting: https://developers.home.google.com/cloud-to-cloud/traits/colorsetting"""
+"""ColorSetting: https://developers.home.google.com/cloud-to-cloud/traits/colorsetting
 
-# A device declares a full-spectrum ``colorModel`` (rgb or hsv), a ``colorTemperatureRange`` in
-# Kelvin, or both. The ``color`` state holds exactly one of ``temperatureK``, ``spectrumRgb`` or
-# ``spectrumHsv``; ColorAbsolute sends ``temperature``, ``spectrumRGB`` or ``spectrumHSV``.
+The color state holds one form; RGB or HSV needs a colorModel, a temperature colorTemperatureRange.
+
+A device declares a full-spectrum ``colorModel`` (rgb or hsv), a ``colorTemperatureRange`` in
+Kelvin, or both. The ``color`` state holds exactly one of ``temperatureK``, ``spectrumRgb`` or
+``spectrumHsv``; ColorAbsolute sends ``temperature``, ``spectrumRGB`` or ``spectrumHSV`` (note the
+casing). A form the device did not declare answers ``notSupported`` (as Google's sample does); a
+temperature outside the declared range answers ``valueOutOfRange``. The optional ``color.name`` is
+ignored. Google's automation reference says a color sent to a light that is off turns it on;
+keeping ``on`` in step is left to the device backend.
+"""
 
 from collections.abc import Mapping
 from typing import Any

@@ -1,15 +1,33 @@
-"""FanSpeed: https://developers.home.google.com/cloud-to-cloud/traits/fanspeed"""
+"""FanSpeed: https://developers.home.google.com/cloud-to-cloud/traits/fanspeed
 
-# A device offers named speeds (``availableFanSpeeds``), percentages (``supportsFanSpeedPercent``)
-# or both; relative commands step through an ordered speed list or change the percentage.
+Relative steps walk the ordered speeds or the percentage; from an unknown speed they do nothing.
+
+A device offers named speeds (``availableFanSpeeds``), percentages (``supportsFanSpeedPercent``)
+or both. SetFanSpeedRelative steps through an ordered speed list (``fanSpeedRelativeWeight``,
+-5..5, one list entry per unit) or changes the percentage (``fanSpeedRelativePercent``, or 10
+points per weight unit on a percentage-only fan; Google gives no scale). At the end of the range
+it answers ``maxSpeedReached`` / ``minSpeedReached`` (Google's error list). On a command-only fan,
+or when the current speed is unknown, it returns an empty patch (SUCCESS): the step reaches the
+device backend through the command record, never as an invented absolute speed. Reverse has no
+state (Google defines no direction state). The page asks for an ``en`` entry among each speed's
+``speed_values``; that is not enforced, so a device named in other languages only stays in SYNC.
+"""
 
 from collections.abc import Callable, Mapping
 from typing import Any
 
 from functions.core.errors import InvalidDevice, SmartHomeError
-from functions.devices.traits.base import COMMAND_PREFIX, TRAIT_PREFIX, Patch, States, Trait
+from functions.devices.traits.base import (
+    COMMAND_PREFIX,
+    TRAIT_PREFIX,
+    Patch,
+    States,
+    Trait,
+    current_number,
+)
 from functions.devices.traits.fields import Fields
 
+COMMAND_ONLY = "commandOnlyFanSpeed"
 WEIGHT_STEP_PERCENT = 10  # percent per unit of fanSpeedRelativeWeight on a percentage-only fan
 
 
@@ -27,7 +45,7 @@ def _fail(path: str) -> Callable[[str], Exception]:
 
 def validate(attributes: Fields) -> None:
     attributes.boolean("reversible")
-    attributes.boolean("commandOnlyFanSpeed")
+    attributes.boolean(COMMAND_ONLY)
     percent = attributes.boolean("supportsFanSpeedPercent")
     available = attributes.obj("availableFanSpeeds")
     if available is not None:
@@ -75,21 +93,27 @@ def _limit(going_up: bool) -> SmartHomeError:
 def set_speed_relative(attributes: Mapping[str, Any], states: States, params: Fields) -> Patch:
     """Weight steps an ordered speed list; a percentage change applies to percentage fans."""
     percent = params.number("fanSpeedRelativePercent", low=-100, high=100)
-    weight = params.integer("fanSpeedRelativeWeight")
+    weight = params.integer("fanSpeedRelativeWeight", low=-5, high=5)
     if (percent is None) == (weight is None):
         params.error("exactly one of fanSpeedRelativePercent, fanSpeedRelativeWeight is required")
     names = _speed_names(attributes)
     ordered = (attributes.get("availableFanSpeeds") or {}).get("ordered") is True
-    if weight is not None and ordered and states.get("currentFanSpeedSetting") in names:
-        index = names.index(states["currentFanSpeedSetting"])
+    command_only = attributes.get(COMMAND_ONLY) is True
+    current_name = None if command_only else states.get("currentFanSpeedSetting")
+    if weight is not None and ordered and current_name in names:
+        index = names.index(current_name)
         target = max(0, min(len(names) - 1, index + weight))
         if target == index and weight:
             raise _limit(weight > 0)
         return {"currentFanSpeedSetting": names[target]}
     if not attributes.get("supportsFanSpeedPercent"):
+        if weight is not None and ordered:
+            return {}  # the current speed is unknown: the backend gets the step itself
         raise SmartHomeError("notSupported", "relative speed needs ordered speeds or percentages")
     delta = percent if percent is not None else weight * WEIGHT_STEP_PERCENT
-    current = states.get("currentFanSpeedPercent", 0)
+    current = current_number(attributes, states, "currentFanSpeedPercent", COMMAND_ONLY)
+    if current is None:
+        return {}
     if (delta > 0 and current >= 100) or (delta < 0 and current <= 0):
         raise _limit(delta > 0)
     return {"currentFanSpeedPercent": max(0, min(100, current + delta))}
@@ -111,5 +135,5 @@ TRAIT = Trait(
         COMMAND_PREFIX + "SetFanSpeedRelative": set_speed_relative,
         COMMAND_PREFIX + "Reverse": reverse,
     },
-    command_only_attribute="commandOnlyFanSpeed",
+    command_only_attribute=COMMAND_ONLY,
 )

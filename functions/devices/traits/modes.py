@@ -1,4 +1,14 @@
-"""Modes: https://developers.home.google.com/cloud-to-cloud/traits/modes"""
+"""Modes: https://developers.home.google.com/cloud-to-cloud/traits/modes
+
+Each mode needs an English name entry; its settings may be named in any languages.
+
+The page asks for an item with lang ``en`` among a mode's ``name_values`` ("to provide a language
+fallback"); nothing similar is asked of ``setting_values``, so settings named only in other
+languages are valid. Each mode has at least two settings. SetModes merges ``updateModeSettings``
+into ``currentModeSettings`` and the patch is the whole merged map (QUERY reports every mode); a
+mode or setting the device did not declare answers ``notSupported`` ("that mode isn't
+available"). The list helpers here are shared with Toggles and SensorState.
+"""
 
 from collections.abc import Mapping
 from functools import partial
@@ -28,13 +38,16 @@ def each(fields: Fields, key: str, *, min_items: int = 1) -> list[Fields]:
     return [Fields(item, partial(_failure, fields, f"{key}[{i}]")) for i, item in enumerate(found)]
 
 
-def synonyms(fields: Fields, key: str, synonym_key: str) -> None:
-    """Check ``key``: ``[{synonym_key: [str, ...], "lang": str}, ...]`` with an English entry."""
+def synonyms(fields: Fields, key: str, synonym_key: str, *, english: bool = True) -> None:
+    """Check ``key``: ``[{synonym_key: [str, ...], "lang": str}, ...]``.
+
+    With ``english`` (the default) one entry must have lang ``en`` (Google's language fallback).
+    """
     langs = []
     for entry in each(fields, key):
         entry.strings(synonym_key, required=True, min_items=1)
         langs.append(entry.string("lang", required=True))
-    if FALLBACK_LANG not in langs:
+    if english and FALLBACK_LANG not in langs:
         fields.error(f"{key} needs an entry with lang {FALLBACK_LANG!r}")
 
 
@@ -52,7 +65,7 @@ def validate(attributes: Fields) -> None:
         settings = each(mode, "settings", min_items=2)
         distinct(mode, "settings", [s.string("setting_name", required=True) for s in settings])
         for setting in settings:
-            synonyms(setting, "setting_values", "setting_synonym")
+            synonyms(setting, "setting_values", "setting_synonym", english=False)
         mode.boolean("ordered")
     attributes.boolean("commandOnlyModes")
     attributes.boolean("queryOnlyModes")

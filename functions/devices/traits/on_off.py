@@ -1,4 +1,12 @@
-"""OnOff: https://developers.home.google.com/cloud-to-cloud/traits/onoff"""
+"""OnOff: https://developers.home.google.com/cloud-to-cloud/traits/onoff
+
+A plain on/off; alreadyOn / alreadyOff are never answered (setting the same state succeeds).
+
+``commandOnlyOnOff`` and ``queryOnlyOnOff`` cannot both be true. A query-only device answers
+OnOff commands with ``functionNotSupported`` (the page is silent; the engine does this for every
+query-only trait). Turning on twice is not an error: Google's generic ``alreadyOn`` /
+``alreadyOff`` codes are optional and an absolute command is idempotent.
+"""
 
 from collections.abc import Mapping
 from typing import Any

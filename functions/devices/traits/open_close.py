@@ -1,15 +1,33 @@
-"""OpenClose: https://developers.home.google.com/cloud-to-cloud/traits/openclose"""
+"""OpenClose: https://developers.home.google.com/cloud-to-cloud/traits/openclose
 
-# A single-direction device reports ``openPercent``; a device declaring ``openDirection`` reports
-# ``openState``, one ``{openPercent, openDirection}`` entry per direction.
+A locked device answers lockedState; a relative step from an unknown position changes nothing.
+
+A single-direction device reports ``openPercent`` (and ``targetOpenPercent`` while moving, kept in
+step when the document holds it); a device declaring ``openDirection`` reports ``openState``, one
+``{openPercent, openDirection}`` entry per direction it knows (an unknown direction is left out
+rather than reported as closed). The trait's errors include ``lockedState`` (the device is locked)
+and ``deviceJammingDetected``: a device whose LockUnlock state says ``isLocked`` / ``isJammed``
+answers them and does not move. ``discreteOnlyOpenClose`` devices accept only 0 and 100.
+OpenCloseRelative is documented for command-only devices: there, or when the current position
+is unknown, it returns an empty patch (SUCCESS) and the step reaches the device backend through
+the command record. ``followUpToken`` is accepted; the follow-up response is sent elsewhere.
+"""
 
 from collections.abc import Mapping
 from typing import Any
 
 from functions.core.errors import SmartHomeError
-from functions.devices.traits.base import COMMAND_PREFIX, TRAIT_PREFIX, Patch, States, Trait
+from functions.devices.traits.base import (
+    COMMAND_PREFIX,
+    TRAIT_PREFIX,
+    Patch,
+    States,
+    Trait,
+    current_number,
+)
 from functions.devices.traits.fields import Fields
 
+COMMAND_ONLY = "commandOnlyOpenClose"
 DIRECTIONS = ("UP", "DOWN", "LEFT", "RIGHT", "IN", "OUT")
 DISCRETE = (0, 100)
 
@@ -19,9 +37,9 @@ def validate(attributes: Fields) -> None:
     directions = attributes.strings("openDirection", min_items=1) or []
     if not set(directions) <= set(DIRECTIONS) or len(set(directions)) != len(directions):
         attributes.error(f"openDirection must list distinct values among {list(DIRECTIONS)}")
-    attributes.boolean("commandOnlyOpenClose")
+    attributes.boolean(COMMAND_ONLY)
     attributes.boolean("queryOnlyOpenClose")
-    if attributes.raw("commandOnlyOpenClose") and attributes.raw("queryOnlyOpenClose"):
+    if attributes.raw(COMMAND_ONLY) and attributes.raw("queryOnlyOpenClose"):
         attributes.error("commandOnlyOpenClose and queryOnlyOpenClose cannot both be true")
 
 
@@ -36,44 +54,81 @@ def _targets(attributes: Mapping[str, Any], params: Fields) -> list[str]:
     return [direction]
 
 
-def _move(
-    attributes: Mapping[str, Any], states: States, params: Fields, percent: Any, relative: bool
-) -> Patch:
-    """Patch every target to ``percent`` (added to its current openPercent when relative)."""
-    targets = _targets(attributes, params)
+def _check_movable(states: States) -> None:
+    """A device whose lock is jammed or locked cannot open or close."""
+    if states.get("isJammed") is True:
+        raise SmartHomeError("deviceJammingDetected", "the device is jammed")
+    if states.get("isLocked") is True:
+        raise SmartHomeError("lockedState", "the device is locked")
 
-    def new(current: Any) -> Any:
-        value = max(0, min(100, (current or 0) + percent)) if relative else percent
-        if attributes.get("discreteOnlyOpenClose") and value not in DISCRETE:
-            raise SmartHomeError("discreteOnlyOpenClose", f"openPercent {value} is not 0 or 100")
-        return value
 
-    if not targets:
-        patch: Patch = {"openPercent": new(states.get("openPercent"))}
-        if "targetOpenPercent" in states:
-            patch["targetOpenPercent"] = patch["openPercent"]
-        return patch
-    known = {
-        s.get("openDirection"): s for s in states.get("openState") or [] if isinstance(s, Mapping)
+def _position(attributes: Mapping[str, Any], value: Any) -> Any:
+    if attributes.get("discreteOnlyOpenClose") and value not in DISCRETE:
+        raise SmartHomeError("discreteOnlyOpenClose", f"openPercent {value} is not 0 or 100")
+    return value
+
+
+def _single(states: States, value: Any) -> Patch:
+    patch: Patch = {"openPercent": value}
+    if "targetOpenPercent" in states:
+        patch["targetOpenPercent"] = value
+    return patch
+
+
+def _known_directions(states: States) -> dict[str, Mapping[str, Any]]:
+    entries = states.get("openState")
+    if not isinstance(entries, list):
+        return {}
+    return {
+        e["openDirection"]: e for e in entries if isinstance(e, Mapping) and "openDirection" in e
     }
+
+
+def _multi(attributes: Mapping[str, Any], states: States, new: Mapping[str, Any]) -> Patch:
+    """``openState`` with the ``new`` positions; known entries kept, unknown ones left out."""
+    known = _known_directions(states)
     entries = []
     for direction in attributes.get("openDirection") or []:
-        entry = dict(known.get(direction, {"openPercent": 0, "openDirection": direction}))
-        if direction in targets:
-            entry = {"openPercent": new(entry.get("openPercent")), "openDirection": direction}
-        entries.append(entry)
+        if direction in new:
+            entries.append({"openPercent": new[direction], "openDirection": direction})
+        elif direction in known:
+            entries.append(dict(known[direction]))
     return {"openState": entries}
 
 
 def open_close(attributes: Mapping[str, Any], states: States, params: Fields) -> Patch:
+    """Move to ``openPercent`` (in the named direction, else every declared one)."""
     percent = params.number("openPercent", required=True, low=0, high=100)
-    return _move(attributes, states, params, percent, relative=False)
+    params.string("followUpToken")
+    targets = _targets(attributes, params)
+    _check_movable(states)
+    value = _position(attributes, percent)
+    if not targets:
+        return _single(states, value)
+    return _multi(attributes, states, dict.fromkeys(targets, value))
 
 
 def open_close_relative(attributes: Mapping[str, Any], states: States, params: Fields) -> Patch:
-    """Add ``openRelativePercent`` to the current position, clamped to [0, 100]."""
+    """Add ``openRelativePercent`` to the known position, clamped to [0, 100]."""
     percent = params.number("openRelativePercent", required=True, low=-100, high=100)
-    return _move(attributes, states, params, percent, relative=True)
+    targets = _targets(attributes, params)
+    _check_movable(states)
+    if attributes.get(COMMAND_ONLY) is True:
+        return {}
+
+    def moved(current: float) -> Any:
+        return _position(attributes, max(0, min(100, current + percent)))
+
+    if not targets:
+        current = current_number(attributes, states, "openPercent", COMMAND_ONLY)
+        return {} if current is None else _single(states, moved(current))
+    known = _known_directions(states)
+    new = {}
+    for direction in targets:
+        current = current_number(attributes, known.get(direction, {}), "openPercent", COMMAND_ONLY)
+        if current is not None:
+            new[direction] = moved(current)
+    return _multi(attributes, states, new) if new else {}
 
 
 TRAIT = Trait(
@@ -84,6 +139,6 @@ TRAIT = Trait(
         COMMAND_PREFIX + "OpenClose": open_close,
         COMMAND_PREFIX + "OpenCloseRelative": open_close_relative,
     },
-    command_only_attribute="commandOnlyOpenClose",
+    command_only_attribute=COMMAND_ONLY,
     query_only_attribute="queryOnlyOpenClose",
 )

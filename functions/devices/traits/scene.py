@@ -1,4 +1,12 @@
-"""Scene: https://developers.home.google.com/cloud-to-cloud/traits/scene"""
+"""Scene: https://developers.home.google.com/cloud-to-cloud/traits/scene
+
+Stateless: ActivateScene changes no state; only a sceneReversible scene can be deactivated.
+
+A scene has no states (the page), so the patch is always empty and the activation reaches the
+device backend through the command record. The schema marks ``deactivate`` required; a missing
+one reads as false so an activation never fails. Deactivating a scene without
+``sceneReversible: true`` answers ``functionNotSupported``.
+"""
 
 from collections.abc import Mapping
 from typing import Any

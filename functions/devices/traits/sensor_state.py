@@ -1,4 +1,10 @@
-"""SensorState: https://developers.home.google.com/cloud-to-cloud/traits/sensorstate"""
+"""SensorState: https://developers.home.google.com/cloud-to-cloud/traits/sensorstate
+
+Read-only sensors: no commands; each sensor needs descriptive and/or numeric capabilities.
+
+Sensor names are not restricted to the 2022 list of supported sensors (the page's current table
+could not be read, and newer sensors exist). ``currentSensorStateData`` is reported as stored.
+"""
 
 from functions.devices.traits.base import TRAIT_PREFIX, Trait
 from functions.devices.traits.fields import Fields

@@ -1,4 +1,15 @@
-"""StartStop: https://developers.home.google.com/cloud-to-cloud/traits/startstop"""
+"""StartStop: https://developers.home.google.com/cloud-to-cloud/traits/startstop
+
+Zones outside availableZones are accepted: the page says the list is not exclusive.
+
+``availableZones`` "is not exclusive": a user may name any zone, so a zone the device did not
+declare is started or stopped as named (a declared zone is matched case-insensitively and spelled
+as declared). ``multipleZones`` wins over ``zone``. A stop without zones stops everything; a stop
+naming zones removes them from ``activeZones`` (the device keeps running while zones remain).
+PauseUnpause needs ``pausable: true`` (else ``functionNotSupported``); pausing a device that is
+neither running nor paused answers ``unpausableState``. ``alreadyStarted`` / ``alreadyStopped``
+are never answered: an absolute start or stop is idempotent.
+"""
 
 from collections.abc import Mapping
 from typing import Any
@@ -14,36 +25,34 @@ def validate(attributes: Fields) -> None:
 
 
 def _zones(attributes: Mapping[str, Any], params: Fields) -> list[str] | None:
-    """The named zones (multipleZones wins over zone) spelled as in availableZones, or None."""
+    """The named zones (multipleZones wins over zone), declared ones spelled as declared."""
     zone = params.string("zone")
     wanted = params.strings("multipleZones", min_items=1) or ([zone] if zone else None)
     if wanted is None:
         return None
-    available = {name.casefold(): name for name in attributes.get("availableZones") or []}
-    if not available:
-        raise SmartHomeError("functionNotSupported", "the device has no zones")
-    unknown = [name for name in wanted if name.casefold() not in available]
-    if unknown:
-        params.error(f"unknown zone(s) {unknown}")
-    return list(dict.fromkeys(available[name.casefold()] for name in wanted))
+    declared = {name.casefold(): name for name in attributes.get("availableZones") or []}
+    return list(dict.fromkeys(declared.get(name.casefold(), name) for name in wanted))
 
 
 def start_stop(attributes: Mapping[str, Any], states: States, params: Fields) -> Patch:
     """Start (in the named zones) or stop (everything, or only the named zones)."""
     start = params.boolean("start", required=True)
     zones = _zones(attributes, params)
-    has_zones = bool(attributes.get("availableZones"))
+    has_zones = bool(attributes.get("availableZones")) or "activeZones" in states
     if start:
         patch: Patch = {"isRunning": True}
-        if has_zones:
+        if has_zones or zones:
             patch["activeZones"] = zones or []
     elif zones is None:
         patch = {"isRunning": False, **({"activeZones": []} if has_zones else {})}
     else:
         running = states.get("isRunning") is True
-        # A run without activeZones covers the whole device, that is every zone.
-        active = states.get("activeZones") or (attributes["availableZones"] if running else [])
-        remaining = [name for name in active if name not in zones]
+        # A run without activeZones covers the whole device, that is every declared zone.
+        active = states.get("activeZones") or (
+            list(attributes.get("availableZones") or []) if running else []
+        )
+        folded = {name.casefold() for name in zones}
+        remaining = [name for name in active if name.casefold() not in folded]
         return {"isRunning": running and bool(remaining), "activeZones": remaining}
     if attributes.get("pausable") is True:
         patch["isPaused"] = False

@@ -1,4 +1,11 @@
-"""Toggles: https://developers.home.google.com/cloud-to-cloud/traits/toggles"""
+"""Toggles: https://developers.home.google.com/cloud-to-cloud/traits/toggles
+
+SetToggles merges into currentToggleSettings; an undeclared toggle answers functionNotSupported.
+
+Each toggle needs an English entry among its ``name_values`` (Google's language fallback). The
+patch is the whole merged map, since QUERY reports every toggle. Google defines no trait-specific
+error; an undeclared toggle name answers the generic ``functionNotSupported``.
+"""
 
 from collections.abc import Mapping
 from typing import Any

@@ -204,3 +204,51 @@ def test_query_states_and_command_only() -> None:
         "currentFanSpeedPercent": 10.0,
     }
     assert trait.query_states({**DOCUMENTED, "commandOnlyFanSpeed": True}, states) == {}
+
+
+@pytest.mark.parametrize(
+    ("params", "attributes", "states"),
+    [
+        ({"fanSpeedRelativeWeight": 1}, {**NAMED, "commandOnlyFanSpeed": True}, {}),
+        # a one-way fan's stored speed is only what an earlier command asked for
+        (
+            {"fanSpeedRelativeWeight": 1},
+            {**NAMED, "commandOnlyFanSpeed": True},
+            {"currentFanSpeedSetting": "speed_low"},
+        ),
+        ({"fanSpeedRelativeWeight": 1}, NAMED, {}),
+        ({"fanSpeedRelativePercent": 20}, PERCENT, {}),
+        ({"fanSpeedRelativePercent": 20}, {**PERCENT, "commandOnlyFanSpeed": True}, {}),
+        (
+            {"fanSpeedRelativeWeight": -2},
+            {**PERCENT, "commandOnlyFanSpeed": True},
+            {"currentFanSpeedPercent": 50},
+        ),
+    ],
+)
+def test_relative_without_a_known_speed_changes_nothing(
+    params: dict, attributes: dict, states: dict
+) -> None:
+    # "a little faster" on a one-way fan: no invented absolute speed; the step reaches the device
+    # backend through the command record.
+    assert execute("SetFanSpeedRelative", params, states, attributes) == {}
+
+
+@pytest.mark.parametrize("weight", [6, -6])
+def test_relative_weight_is_minus_five_to_five(weight: int) -> None:
+    states = {"currentFanSpeedSetting": "speed_low"}
+    with pytest.raises(SmartHomeError) as raised:
+        execute("SetFanSpeedRelative", {"fanSpeedRelativeWeight": weight}, states, DOCUMENTED)
+    assert raised.value.code == "valueOutOfRange"
+
+
+def test_golden_examples() -> None:
+    # https://developers.home.google.com/cloud-to-cloud/traits/fanspeed (?hl=zh-CN copy): the
+    # documented device, its QUERY state and a SetFanSpeed to a named speed.
+    validate("FanSpeed", DOCUMENTED)
+    trait = TRAITS["action.devices.traits.FanSpeed"]
+    state = {"currentFanSpeedSetting": "speed_low", "currentFanSpeedPercent": 25}
+    assert trait.query_states(DOCUMENTED, state) == state
+    assert execute("SetFanSpeed", {"fanSpeed": "speed_high"}, state, DOCUMENTED) == {
+        "currentFanSpeedSetting": "speed_high"
+    }

@@ -1,6 +1,6 @@
 import pytest
 
-from functions.core.errors import SmartHomeError
+from functions.core.errors import InvalidDevice, SmartHomeError
 from functions.devices.traits import TRAITS
 from tests.unit.traits.helpers import execute, validate
 
@@ -51,3 +51,35 @@ def test_attributes_none_and_query_states() -> None:
     assert trait.query_states({}, {"isLocked": True, "on": True}) == {"isLocked": True}
     assert trait.query_states({}, {"isJammed": True}) == {"isJammed": True}
     assert trait.accepts_commands({})
+
+
+def test_a_jammed_lock_reports_no_locked_state() -> None:
+    # "Whether the device is currently jammed and therefore its locked state cannot be
+    # determined" (https://developers.home.google.com/cloud-to-cloud/traits/lockunlock.md.txt).
+    trait = TRAITS["action.devices.traits.LockUnlock"]
+    assert trait.query_states({}, {"isJammed": True, "isLocked": True}) == {"isJammed": True}
+    assert trait.query_states({}, {"isJammed": False, "isLocked": True}) == {
+        "isJammed": False,
+        "isLocked": True,
+    }
+
+
+def test_golden_states() -> None:
+    # QUERY examples of the page (?hl=zh-CN copy): a locked device and a jammed one.
+    trait = TRAITS["action.devices.traits.LockUnlock"]
+    assert trait.query_states({}, {"isLocked": True}) == {"isLocked": True}
+    assert trait.query_states({}, {"isJammed": True}) == {"isJammed": True}
+    assert _code(LOCK, {"isJammed": True}) == "deviceJammingDetected"
+    assert _code(LOCK, {"isLocked": True}) == "alreadyLocked"
+    assert _code(UNLOCK, {"isLocked": False}) == "alreadyUnlocked"
+
+
+def _code(params: dict, states: dict) -> str:
+    with pytest.raises(SmartHomeError) as raised:
+        execute("LockUnlock", params, states)
+    return raised.value.code
+
+
+def test_no_attributes() -> None:
+    validate("LockUnlock", {})
+    assert isinstance(InvalidDevice("x"), ValueError)

@@ -123,7 +123,6 @@ SETTING = (*MODE, "settings", 0)
         ((*SETTING, "setting_name"), DELETE, r"settings\[0\]\.setting_name is required"),
         ((*SETTING, "setting_name"), "large", r"availableModes\[0\]\.settings repeats a name"),
         ((*SETTING, "setting_values"), DELETE, r"settings\[0\]\.setting_values is required"),
-        ((*SETTING, "setting_values", 0, "lang"), "fr", r"setting_values needs an entry with lang"),
         ((*MODE, "ordered"), "yes", r"\[0\]\.ordered must be a boolean"),
         (("commandOnlyModes",), 1, "commandOnlyModes must be a boolean"),
     ],
@@ -149,3 +148,41 @@ def test_query_states_and_flags() -> None:
     assert trait.query_states({}, states) == {"currentModeSettings": {"load": "large"}}
     assert trait.query_states({"commandOnlyModes": True}, states) == {}
     assert not trait.accepts_commands({"queryOnlyModes": True})
+
+
+def _french(name: str, word: str) -> dict:
+    return {"setting_name": name, "setting_values": [{"setting_synonym": [word], "lang": "fr"}]}
+
+
+def test_settings_named_in_other_languages_only_are_valid() -> None:
+    # The page asks for an ``en`` entry among a mode's name_values (language fallback), nothing
+    # of setting_values: a washer with French-only settings stays in SYNC.
+    mode = {**LOAD, "settings": [_french("small", "petite"), _french("large", "grande")]}
+    validate("Modes", {"availableModes": [mode]})
+    patch = execute(
+        "SetModes", {"updateModeSettings": {"load": "large"}}, {}, {"availableModes": [mode]}
+    )
+    assert patch == {"currentModeSettings": {"load": "large"}}
+
+
+def test_golden_state_and_command() -> None:
+    # QUERY state and SetModes params as on https://developers.home.google.com/cloud-to-cloud/traits/modes
+    # (examples read through the ?hl=ja copy of the page): load size set to large.
+    trait = TRAITS["action.devices.traits.Modes"]
+    assert trait.query_states(ATTRIBUTES, {"currentModeSettings": {"load": "large"}}) == {
+        "currentModeSettings": {"load": "large"}
+    }
+    params = {"updateModeSettings": {"load": "large"}}
+    assert execute("SetModes", params, {"currentModeSettings": {"load": "small"}}, ATTRIBUTES) == {
+        "currentModeSettings": {"load": "large"}
+    }
+
+
+@pytest.mark.parametrize(
+    ("update", "code"),
+    [({"spin": "fast"}, "notSupported"), ({"load": "medium"}, "notSupported")],
+)
+def test_undeclared_mode_or_setting(update: dict, code: str) -> None:
+    with pytest.raises(SmartHomeError) as raised:
+        execute("SetModes", {"updateModeSettings": update}, {}, ATTRIBUTES)
+    assert raised.value.code == code

@@ -31,3 +31,15 @@ def test_query_states_and_command_only() -> None:
     assert trait.query_states({}, {"on": True, "brightness": 3}) == {"on": True}
     assert trait.query_states({"commandOnlyOnOff": True}, {"on": True}) == {}
     assert not trait.accepts_commands({"queryOnlyOnOff": True})
+
+
+def test_golden_examples() -> None:
+    # https://developers.home.google.com/cloud-to-cloud/traits/onoff.md.txt: the two-way device
+    # and its QUERY state {"on": true}; OnOff {"on": true}; the command-only and query-only flags.
+    validate("OnOff", {})
+    validate("OnOff", {"commandOnlyOnOff": True})
+    validate("OnOff", {"queryOnlyOnOff": True})
+    trait = TRAITS["action.devices.traits.OnOff"]
+    assert trait.query_states({}, {"on": True}) == {"on": True}
+    assert execute("OnOff", {"on": True}, {"on": False}) == {"on": True}
+    assert execute("OnOff", {"on": True}, {"on": True}) == {"on": True}  # idempotent, no alreadyOn

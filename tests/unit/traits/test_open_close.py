@@ -108,13 +108,10 @@ def test_multi_direction_without_direction_moves_every_direction() -> None:
     }
 
 
-def test_multi_direction_from_empty_state() -> None:
+def test_multi_direction_from_empty_state_invents_no_other_direction() -> None:
     params = {"openPercent": 40, "openDirection": "DOWN"}
     assert execute("OpenClose", params, {}, UP_DOWN) == {
-        "openState": [
-            {"openPercent": 0, "openDirection": "UP"},
-            {"openPercent": 40, "openDirection": "DOWN"},
-        ]
+        "openState": [{"openPercent": 40, "openDirection": "DOWN"}]
     }
 
 
@@ -140,8 +137,24 @@ def test_relative_at_bound_stays_clamped() -> None:
     assert execute("OpenCloseRelative", params, {"openPercent": 100}, TWO_WAY) == {
         "openPercent": 100
     }
+
+
+@pytest.mark.parametrize(
+    ("attributes", "states"),
+    [
+        ({"commandOnlyOpenClose": True}, {}),
+        # stored states of a one-way device are only what earlier commands asked for
+        ({"commandOnlyOpenClose": True}, {"openPercent": 50}),
+        (TWO_WAY, {}),
+        (UP_DOWN, {}),
+        ({"openDirection": ["UP", "DOWN"], "commandOnlyOpenClose": True}, UP_DOWN_STATE),
+    ],
+)
+def test_relative_without_a_known_position_changes_nothing(attributes: dict, states: dict) -> None:
+    # "open the blinds a little more" on a one-way device: no invented absolute position; the
+    # step itself goes to the device backend through the command record.
     params = {"openRelativePercent": -10}
-    assert execute("OpenCloseRelative", params, {}, TWO_WAY) == {"openPercent": 0}
+    assert execute("OpenCloseRelative", params, states, attributes) == {}
 
 
 def test_relative_multi_direction() -> None:
@@ -178,3 +191,41 @@ def test_query_states_and_flags() -> None:
     assert trait.query_states(TWO_WAY, moving) == moving
     assert trait.query_states({"commandOnlyOpenClose": True}, moving) == {}
     assert not trait.accepts_commands({"queryOnlyOpenClose": True})
+
+
+@pytest.mark.parametrize("command", ["OpenClose", "OpenCloseRelative"])
+@pytest.mark.parametrize(
+    ("states", "code"),
+    [
+        ({"openPercent": 0, "isLocked": True}, "lockedState"),
+        ({"openPercent": 0, "isJammed": True}, "deviceJammingDetected"),
+    ],
+)
+def test_a_locked_or_jammed_door_does_not_move(command: str, states: dict, code: str) -> None:
+    # OpenClose's errors name lockedState (the device is locked) and deviceJammingDetected.
+    params = {"openPercent": 100} if command == "OpenClose" else {"openRelativePercent": 50}
+    assert _error(command, params, states, TWO_WAY) == code
+
+
+def test_an_unlocked_door_opens() -> None:
+    states = {"openPercent": 0, "isLocked": False}
+    assert execute("OpenClose", {"openPercent": 100}, states, TWO_WAY) == {"openPercent": 100}
+
+
+def test_golden_commands() -> None:
+    # Params shaped as the OpenClose command documents them (openPercent, optional openDirection
+    # and followUpToken; the command section of the page was read through Google's schema copy).
+    params = {"openPercent": 100, "followUpToken": "456"}
+    assert execute("OpenClose", params, {"openPercent": 0}, DISCRETE) == {"openPercent": 100}
+    params = {"openPercent": 50, "openDirection": "DOWN"}
+    assert execute("OpenClose", params, UP_DOWN_STATE, UP_DOWN)["openState"][1] == {
+        "openPercent": 50,
+        "openDirection": "DOWN",
+    }
+
+
+def test_golden_attributes() -> None:
+    # The three SYNC examples of https://developers.home.google.com/cloud-to-cloud/traits/openclose
+    # (?hl=es copy, whose command-only example says true where the English page has a typo).
+    for attributes in (DISCRETE, UP_DOWN, {"commandOnlyOpenClose": True}):
+        validate("OpenClose", attributes)

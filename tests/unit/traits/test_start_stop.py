@@ -70,8 +70,6 @@ def test_stop_one_zone() -> None:
         {"start": True, "zone": ""},
         {"start": True, "multipleZones": []},
         {"start": True, "multipleZones": "Kitchen"},
-        {"start": True, "zone": "Garage"},
-        {"start": False, "multipleZones": ["Kitchen", "Garage"]},
     ],
 )
 def test_bad_params(params: dict) -> None:
@@ -80,10 +78,26 @@ def test_bad_params(params: dict) -> None:
     assert raised.value.code == "valueOutOfRange"
 
 
-def test_zone_on_a_device_without_zones() -> None:
-    with pytest.raises(SmartHomeError) as raised:
-        execute("StartStop", {"start": True, "zone": "Kitchen"}, STOPPED, {"pausable": True})
-    assert raised.value.code == "functionNotSupported"
+def test_undeclared_zones_are_accepted() -> None:
+    # "This list is not exclusive; users can report any names they want" (availableZones, read
+    # on https://developers.home.google.com/cloud-to-cloud/traits/startstop?hl=ja).
+    assert execute("StartStop", {"start": True, "zone": "Garage"}, STOPPED, ZONED) == {
+        **RUNNING,
+        "activeZones": ["Garage"],
+    }
+    params = {"start": True, "multipleZones": ["kitchen", "Garage"]}
+    assert execute("StartStop", params, STOPPED, ZONED)["activeZones"] == ["Kitchen", "Garage"]
+    running = {"isRunning": True, "activeZones": ["Kitchen", "Garage"]}
+    params = {"start": False, "multipleZones": ["garage"]}
+    assert execute("StartStop", params, running, ZONED) == {
+        "isRunning": True,
+        "activeZones": ["Kitchen"],
+    }
+
+
+def test_zone_on_a_device_without_declared_zones() -> None:
+    patch = execute("StartStop", {"start": True, "zone": "Kitchen"}, STOPPED, {"pausable": True})
+    assert patch == {**RUNNING, "activeZones": ["Kitchen"]}
 
 
 @pytest.mark.parametrize(
@@ -135,3 +149,17 @@ def test_query_states() -> None:
     trait = TRAITS["action.devices.traits.StartStop"]
     assert trait.query_states(ZONED, {**RUNNING_IN_ZONES, "on": True}) == RUNNING_IN_ZONES
     assert trait.query_states({}, {"isRunning": False}) == {"isRunning": False}
+
+
+def test_golden_examples() -> None:
+    # SYNC and QUERY examples of https://developers.home.google.com/cloud-to-cloud/traits/startstop
+    # (?hl=ja copy): a pausable device with four zones, paused / running / running in zones.
+    validate("StartStop", ZONED)
+    trait = TRAITS["action.devices.traits.StartStop"]
+    for states in (PAUSED, RUNNING, RUNNING_IN_ZONES):
+        assert trait.query_states(ZONED, states) == states
+    assert execute("StartStop", {"start": True, "zone": "Kitchen"}, STOPPED, ZONED) == {
+        **RUNNING,
+        "activeZones": ["Kitchen"],
+    }
+    assert execute("PauseUnpause", {"pause": True}, RUNNING, ZONED) == PAUSED

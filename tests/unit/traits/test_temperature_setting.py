@@ -107,11 +107,15 @@ def test_setpoint_out_of_range(value: object) -> None:
     assert _error("ThermostatTemperatureSetpoint", params, {}, RANGED) == "valueOutOfRange"
 
 
+HEATCOOL = {"thermostatMode": "heatcool", "previousThermostatMode": "heatcool"}
+
+
 def test_set_range() -> None:
     params = {"thermostatTemperatureSetpointHigh": 24, "thermostatTemperatureSetpointLow": 20}
-    assert execute("ThermostatTemperatureSetRange", params, {}, RANGED) == params
+    assert execute("ThermostatTemperatureSetRange", params, {}, RANGED) == {**params, **HEATCOOL}
     exact = {"thermostatTemperatureSetpointHigh": 22, "thermostatTemperatureSetpointLow": 20}
-    assert execute("ThermostatTemperatureSetRange", exact, {}, RANGED) == exact
+    in_heatcool = {"thermostatMode": "heatcool"}
+    assert execute("ThermostatTemperatureSetRange", exact, in_heatcool, RANGED) == exact
 
 
 @pytest.mark.parametrize(
@@ -157,24 +161,64 @@ def test_set_range_errors(params: dict, attributes: dict, code: str) -> None:
 def test_set_range_buffer_attribute() -> None:
     params = {"thermostatTemperatureSetpointHigh": 21, "thermostatTemperatureSetpointLow": 20}
     attributes = {**RANGED, "bufferRangeCelsius": 1}
-    assert execute("ThermostatTemperatureSetRange", params, {}, attributes) == params
+    states = {"thermostatMode": "heatcool"}
+    assert execute("ThermostatTemperatureSetRange", params, states, attributes) == params
 
 
 def test_set_mode() -> None:
     params = {"thermostatMode": "heatcool"}
-    assert execute("ThermostatSetMode", params, {"thermostatMode": "off"}, RANGED) == params
+    assert execute("ThermostatSetMode", params, {"thermostatMode": "off"}, RANGED) == HEATCOOL
     legacy = {**DISCRETE, "availableThermostatModes": "off,heat,cool"}
     assert execute("ThermostatSetMode", {"thermostatMode": "cool"}, {}, legacy) == {
-        "thermostatMode": "cool"
+        "thermostatMode": "cool",
+        "previousThermostatMode": "cool",
     }
 
 
-def test_set_mode_on_restores_a_running_mode() -> None:
+def test_off_remembers_the_running_mode() -> None:
+    off = {"thermostatMode": "off"}
+    assert execute("ThermostatSetMode", off, {"thermostatMode": "cool"}, DISCRETE) == {
+        "thermostatMode": "off",
+        "previousThermostatMode": "cool",
+    }
+    assert execute("ThermostatSetMode", off, {"thermostatMode": "off"}, DISCRETE) == off
+
+
+@pytest.mark.parametrize(
+    ("states", "patch"),
+    [
+        # off with a remembered mode: restore it, not the first declared one
+        ({"thermostatMode": "off", "previousThermostatMode": "cool"}, {"thermostatMode": "cool"}),
+        # already running: nothing to do
+        ({"thermostatMode": "cool", "previousThermostatMode": "heat"}, {}),
+    ],
+)
+def test_on_restores_the_previous_mode(states: dict, patch: dict) -> None:
+    assert execute("ThermostatSetMode", {"thermostatMode": "on"}, states, DISCRETE) == patch
+
+
+def test_on_without_memory() -> None:
     on = {"thermostatMode": "on"}
-    assert execute("ThermostatSetMode", on, {"thermostatMode": "off"}, DISCRETE) == {
-        "thermostatMode": "heat"
+    # several running modes and nothing remembered: Google's code asks the user which one
+    assert _error("ThermostatSetMode", on, {"thermostatMode": "off"}, DISCRETE) == "onRequiresMode"
+    undeclared = {"thermostatMode": "off", "previousThermostatMode": "heatcool"}
+    assert _error("ThermostatSetMode", on, undeclared, DISCRETE) == "onRequiresMode"
+    heater = {"availableThermostatModes": ["off", "heat", "on"], "thermostatTemperatureUnit": "C"}
+    assert execute("ThermostatSetMode", on, {"thermostatMode": "off"}, heater) == {
+        "thermostatMode": "heat",
+        "previousThermostatMode": "heat",
     }
-    assert execute("ThermostatSetMode", on, {"thermostatMode": "cool"}, DISCRETE) == {}
+    switch = {"availableThermostatModes": ["off", "on"], "thermostatTemperatureUnit": "C"}
+    assert execute("ThermostatSetMode", on, {"thermostatMode": "off"}, switch) == on
+    assert execute("ThermostatSetMode", on, {"thermostatMode": "off"}, COMMAND_ONLY) == {}
+
+
+def test_off_then_on_round_trip() -> None:
+    states = {"thermostatMode": "heatcool", "thermostatTemperatureSetpointLow": 20}
+    states |= execute("ThermostatSetMode", {"thermostatMode": "off"}, states, RANGED)
+    assert states["thermostatMode"] == "off"
+    states |= execute("ThermostatSetMode", {"thermostatMode": "on"}, states, RANGED)
+    assert states["thermostatMode"] == "heatcool"
 
 
 @pytest.mark.parametrize(
@@ -236,7 +280,6 @@ def test_relative_moves_both_heatcool_setpoints_within_range() -> None:
             {"thermostatTemperatureSetpoint": 10},
             "alreadyAtMin",
         ),
-        ({"thermostatTemperatureRelativeDegree": 1}, {}, "valueOutOfRange"),
         ({}, {"thermostatTemperatureSetpoint": 20}, "valueOutOfRange"),
         (
             {"thermostatTemperatureRelativeDegree": "1"},
@@ -266,3 +309,119 @@ def test_query_states_and_flags() -> None:
     }
     assert trait.query_states(COMMAND_ONLY, states) == {}
     assert not trait.accepts_commands({**DISCRETE, "queryOnlyTemperatureSetting": True})
+
+
+def test_relative_without_a_known_setpoint_changes_nothing() -> None:
+    # "warmer by 2" on a one-way thermostat: no invented setpoint; the step reaches the device
+    # backend through the command record.
+    params = {"thermostatTemperatureRelativeDegree": 2}
+    assert execute("TemperatureRelative", params, {}, COMMAND_ONLY) == {}
+    stored = {"thermostatMode": "heat", "thermostatTemperatureSetpoint": 20}
+    assert execute("TemperatureRelative", params, stored, COMMAND_ONLY) == {}
+    assert execute("TemperatureRelative", params, {"thermostatMode": "heat"}, RANGED) == {}
+    half = {"thermostatMode": "heatcool", "thermostatTemperatureSetpointLow": 20}
+    assert execute("TemperatureRelative", params, half, RANGED) == {}
+
+
+@pytest.mark.parametrize("weight", [6, -6, 1.5])
+def test_relative_weight_is_minus_five_to_five(weight: object) -> None:
+    params = {"thermostatTemperatureRelativeWeight": weight}
+    states = {"thermostatMode": "heat", "thermostatTemperatureSetpoint": 20}
+    assert _error("TemperatureRelative", params, states, RANGED) == "valueOutOfRange"
+
+
+BOTH_SHAPES = {
+    "thermostatMode": "heat",
+    "thermostatTemperatureAmbient": 19,
+    "thermostatTemperatureSetpoint": 21,
+    "thermostatTemperatureSetpointHigh": 25,
+    "thermostatTemperatureSetpointLow": 18,
+    "previousThermostatMode": "heat",
+}
+
+
+def test_query_reports_the_shape_of_the_mode() -> None:
+    trait = TRAITS["action.devices.traits.TemperatureSetting"]
+    assert trait.query_states(RANGED, BOTH_SHAPES) == {
+        "thermostatMode": "heat",
+        "thermostatTemperatureAmbient": 19,
+        "thermostatTemperatureSetpoint": 21,
+    }
+    assert trait.query_states(RANGED, {**BOTH_SHAPES, "thermostatMode": "heatcool"}) == {
+        "thermostatMode": "heatcool",
+        "thermostatTemperatureAmbient": 19,
+        "thermostatTemperatureSetpointHigh": 25,
+        "thermostatTemperatureSetpointLow": 18,
+    }
+
+
+def _chain(states: dict, *executions: tuple[str, dict]) -> tuple[dict, dict]:
+    """Apply chained executions the way EXECUTE does; returns (states, QUERY answer)."""
+    working = dict(states)
+    for command, params in executions:
+        working |= execute(command, params, working, RANGED)
+    trait = TRAITS["action.devices.traits.TemperatureSetting"]
+    return working, trait.query_states(RANGED, working)
+
+
+def test_chained_mode_then_setpoint_leaves_one_shape() -> None:
+    # "set the heat to 22": ThermostatSetMode then ThermostatTemperatureSetpoint, one EXECUTE
+    # (THERMOSTAT guide, https://developers.home.google.com/cloud-to-cloud/guides/thermostat).
+    before = {**BOTH_SHAPES, "thermostatMode": "heatcool"}
+    _, answer = _chain(
+        before,
+        ("ThermostatSetMode", {"thermostatMode": "heat"}),
+        ("ThermostatTemperatureSetpoint", {"thermostatTemperatureSetpoint": 22}),
+    )
+    assert answer == {
+        "thermostatMode": "heat",
+        "thermostatTemperatureAmbient": 19,
+        "thermostatTemperatureSetpoint": 22,
+    }
+
+
+def test_chained_mode_then_range_leaves_one_shape() -> None:
+    _, answer = _chain(
+        BOTH_SHAPES,
+        ("ThermostatSetMode", {"thermostatMode": "heatcool"}),
+        (
+            "ThermostatTemperatureSetRange",
+            {"thermostatTemperatureSetpointHigh": 26, "thermostatTemperatureSetpointLow": 20},
+        ),
+    )
+    assert answer == {
+        "thermostatMode": "heatcool",
+        "thermostatTemperatureAmbient": 19,
+        "thermostatTemperatureSetpointHigh": 26,
+        "thermostatTemperatureSetpointLow": 20,
+    }
+
+
+def test_a_range_alone_switches_to_heatcool() -> None:
+    params = {"thermostatTemperatureSetpointHigh": 26, "thermostatTemperatureSetpointLow": 20}
+    states, answer = _chain(BOTH_SHAPES, ("ThermostatTemperatureSetRange", params))
+    assert states["thermostatMode"] == "heatcool"
+    assert "thermostatTemperatureSetpoint" not in answer
+
+
+def test_a_single_setpoint_in_heatcool_is_refused() -> None:
+    params = {"thermostatTemperatureSetpoint": 22}
+    states = {**BOTH_SHAPES, "thermostatMode": "heatcool"}
+    assert _error("ThermostatTemperatureSetpoint", params, states, RANGED) == "inHeatOrCool"
+
+
+def test_golden_examples() -> None:
+    # SYNC attribute examples of https://developers.home.google.com/cloud-to-cloud/traits/
+    # temperaturesetting (developers.google.cn copy) and the command params of the older page
+    # (developers.google.com/assistant/sdk/reference/traits/temperaturesetting).
+    for attributes in (DISCRETE, COMMAND_ONLY, RANGED):
+        validate("TemperatureSetting", attributes)
+    assert execute(
+        "ThermostatTemperatureSetpoint",
+        {"thermostatTemperatureSetpoint": 22},
+        {"thermostatMode": "heat"},
+        RANGED,
+    ) == {"thermostatTemperatureSetpoint": 22}
+    assert execute(
+        "ThermostatSetMode", {"thermostatMode": "heat"}, {"thermostatMode": "off"}, RANGED
+    ) == {"thermostatMode": "heat", "previousThermostatMode": "heat"}

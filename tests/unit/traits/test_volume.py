@@ -79,7 +79,7 @@ def test_set_volume_out_of_range(level: object) -> None:
 
 @pytest.mark.parametrize(
     ("steps", "before", "after"),
-    [(2, 5, 7), (-2, 5, 3), (-1, 5, 4), (10, 5, 11), (-10, 5, 0), (1, 11, 11), (-1, 0, 0)],
+    [(2, 5, 7), (-2, 5, 3), (-1, 5, 4), (10, 5, 11), (-10, 5, 0), (3, 10, 11), (-3, 1, 0)],
 )
 def test_volume_relative_clamps(steps: int, before: int, after: int) -> None:
     states = {"currentVolume": before, "isMuted": False}
@@ -97,3 +97,45 @@ def test_query_states_and_command_only() -> None:
     trait = TRAITS["action.devices.traits.Volume"]
     assert trait.query_states(SPEAKER, {**SPEAKER_STATE, "on": True}) == SPEAKER_STATE
     assert trait.query_states({**SPEAKER, "commandOnlyVolume": True}, SPEAKER_STATE) == {}
+
+
+@pytest.mark.parametrize(
+    ("steps", "before", "code"),
+    [(1, 11, "volumeAlreadyMax"), (5, 11, "volumeAlreadyMax"), (-1, 0, "volumeAlreadyMin")],
+)
+def test_volume_relative_at_a_limit(steps: int, before: int, code: str) -> None:
+    # Google's samples answer volumeAlreadyMax / volumeAlreadyMin for a step from the limit.
+    states = {"currentVolume": before, "isMuted": False}
+    assert _error("volumeRelative", {"relativeSteps": steps}, states, SPEAKER) == code
+
+
+def test_set_volume_at_the_limit_succeeds() -> None:
+    states = {"currentVolume": 11, "isMuted": False}
+    assert execute("setVolume", {"volumeLevel": 11}, states, SPEAKER) == {"currentVolume": 11}
+
+
+@pytest.mark.parametrize(
+    ("attributes", "states"),
+    [
+        ({**NO_MUTE, "commandOnlyVolume": True}, {}),
+        # an IR remote's stored volume is only what an earlier command asked for
+        ({**NO_MUTE, "commandOnlyVolume": True}, {"currentVolume": 0}),
+        (SPEAKER, {}),
+    ],
+)
+def test_volume_relative_on_a_one_way_device_invents_no_level(
+    attributes: dict, states: dict
+) -> None:
+    # "volume down 3" on an IR remote: no absolute level is written; the step reaches the device
+    # backend through the command record.
+    assert execute("volumeRelative", {"relativeSteps": -3}, states, attributes) == {}
+
+
+def test_golden_examples() -> None:
+    # https://developers.home.google.com/cloud-to-cloud/traits/volume (?hl=zh-cn copy): the
+    # speaker's SYNC attributes and QUERY state, and the documented mute / setVolume params.
+    validate("Volume", SPEAKER)
+    trait = TRAITS["action.devices.traits.Volume"]
+    assert trait.query_states(SPEAKER, SPEAKER_STATE) == {"currentVolume": 5, "isMuted": False}
+    assert execute("mute", {"mute": True}, SPEAKER_STATE, SPEAKER) == {"isMuted": True}
+    assert execute("setVolume", {"volumeLevel": 7}, SPEAKER_STATE, SPEAKER) == {"currentVolume": 7}
