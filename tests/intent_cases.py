@@ -265,6 +265,92 @@ def test_concurrent_executes_on_one_device_lose_no_update(world: World, user: st
     assert world.device(user, "lamp")["states"]["brightness"] == 16
 
 
+# --- numbers a device cannot hold -------------------------------------------------------------
+
+
+def thermostat(setpoint: float = 20, **attributes: Any) -> dict[str, Any]:
+    """A heating thermostat; without ``thermostatTemperatureRange`` unless one is given."""
+    return {
+        "type": "action.devices.types.THERMOSTAT",
+        "traits": ["action.devices.traits.TemperatureSetting"],
+        "name": {"name": "Hall"},
+        "willReportState": True,
+        "attributes": {
+            "availableThermostatModes": ["off", "heat"],
+            "thermostatTemperatureUnit": "C",
+            **attributes,
+        },
+        "states": {
+            "online": True,
+            "thermostatMode": "heat",
+            "thermostatTemperatureSetpoint": setpoint,
+            "thermostatTemperatureAmbient": 19,
+        },
+    }
+
+
+def assert_device_still_works(world: World, user: str, token: str, device_id: str) -> None:
+    """The device is still in SYNC and answers QUERY with SUCCESS, in strict JSON."""
+    sync = world.post(intent("SYNC"), token)
+    assert device_id in [d["id"] for d in sync.body["payload"]["devices"]]
+    query = world.post(intent("QUERY", {"devices": [{"id": device_id}]}), token)
+    assert query.body["payload"]["devices"][device_id]["status"] == "SUCCESS"
+    json.dumps(query.body, allow_nan=False)
+
+
+NON_JSON_NUMBERS = ["1e400", "-1e400", "1E309", "9" * 309, str(2**63), str(-(2**63) - 1)]
+
+
+@pytest.mark.parametrize("number", NON_JSON_NUMBERS)
+def test_numbers_no_device_can_hold_are_refused_at_the_edge(
+    world: World, user: str, number: str
+) -> None:
+    world.put_device(user, "hall", thermostat())
+    token = world.token(user)
+    body = json.dumps(
+        execute_body(["hall"], ("ThermostatTemperatureSetpoint", {"SETPOINT": 0}))
+    ).replace('{"SETPOINT": 0}', '{"thermostatTemperatureSetpoint": ' + number + "}")
+    answer = world.post(None, token, raw=body.encode())
+    assert (answer.status, answer.body["payload"]["errorCode"]) == (400, "protocolError")
+    assert world.device(user, "hall")["states"]["thermostatTemperatureSetpoint"] == 20
+    assert_device_still_works(world, user, token, "hall")
+
+
+@pytest.mark.parametrize(
+    ("command", "params"),
+    [
+        ("ThermostatTemperatureSetpoint", {"thermostatTemperatureSetpoint": 1.7e308}),
+        ("ThermostatTemperatureSetpoint", {"thermostatTemperatureSetpoint": 2**60}),
+        ("TemperatureRelative", {"thermostatTemperatureRelativeDegree": 1.7e308}),
+        ("TemperatureRelative", {"thermostatTemperatureRelativeWeight": -1.7e308}),
+    ],
+)
+def test_absurd_numbers_are_out_of_range_and_never_stored(
+    world: World, user: str, command: str, params: dict[str, Any]
+) -> None:
+    world.put_device(user, "hall", thermostat())
+    token = world.token(user)
+    for _ in range(2):  # twice: 1.7e308 + 1.7e308 is infinity
+        commands = world.post(execute_body(["hall"], (command, params)), token).body
+        assert commands["payload"]["commands"] == [
+            {"ids": ["hall"], "status": "ERROR", "errorCode": "valueOutOfRange"}
+        ]
+    assert world.device(user, "hall")["states"]["thermostatTemperatureSetpoint"] == 20
+    assert_device_still_works(world, user, token, "hall")
+
+
+def test_large_but_sane_numbers_still_work(world: World, user: str) -> None:
+    world.put_device(user, "hall", thermostat())
+    token = world.token(user)
+    body = execute_body(
+        ["hall"], ("TemperatureRelative", {"thermostatTemperatureRelativeDegree": 1e9})
+    )
+    commands = world.post(body, token).body["payload"]["commands"]
+    assert commands[0]["status"] == "SUCCESS"
+    assert world.device(user, "hall")["states"]["thermostatTemperatureSetpoint"] == 1e9 + 20
+    assert_device_still_works(world, user, token, "hall")
+
+
 # --- DISCONNECT and tenancy -------------------------------------------------------------------
 
 
@@ -273,10 +359,8 @@ def test_disconnect_revokes_every_token(world: World, user: str) -> None:
     first, second = world.token(user), world.token(user)
     assert world.post(intent("SYNC"), first).status == 200
     answer = world.post(golden("disconnect_request.json"), first)
-    assert (answer.status, answer.body) == (
-        200,
-        {"requestId": "ff36a3cc-ec34-11e6-b1a0-64510650abcf", "payload": {}},
-    )
+    assert (answer.status, answer.body) == (200, golden("disconnect_response.json"))
+    assert answer.flask()[0] == "{}"
     for token in (first, second):
         assert world.post(intent("SYNC"), token).status == 401
 

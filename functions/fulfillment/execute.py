@@ -4,6 +4,11 @@ https://developers.home.google.com/cloud-to-cloud/intents/execute
 
 Per device, the executions of one command are all-or-nothing: if one fails, none of that
 command's changes to that device are kept. Later commands see the states earlier ones set.
+
+No state the store cannot hold is ever planned: a command whose changes hold a non-finite number,
+an integer beyond 64 bits, a string that is not Unicode, deep nesting, a bad map key or more than
+PATCH_MAX_BYTES is refused with ``valueOutOfRange`` (whatever trait produced it), and the patches
+are checked once more as they are built.
 """
 
 import json
@@ -13,7 +18,7 @@ from typing import Any
 
 from functions.core import logs
 from functions.core.errors import InvalidDevice, SmartHomeError
-from functions.core.repository import Document, StatePatches
+from functions.core.repository import Document, StatePatches, unstorable, valid_field_name
 from functions.devices.model import Device, parse_device
 from functions.devices.traits import COMMANDS
 from functions.devices.traits.base import Trait
@@ -32,12 +37,39 @@ class Command:
     executions: tuple[Execution, ...]
 
 
+PATCH_MAX_BYTES = 4096
+"""The most one command may change on one device, as JSON; with at most 500 device entries per
+request a commit stays under 2 MiB, far inside Firestore's request limits."""
+
 Outcome = dict[str, Any]
 """One result: ``{"status": "SUCCESS", "states": {...}}`` or ``{"status": "ERROR", ...}``."""
 
 
 def error(code: str) -> Outcome:
     return {"status": "ERROR", "errorCode": code}
+
+
+class UnstorablePatch(RuntimeError):
+    """A planned patch the store cannot hold got past the per-command check (a bug)."""
+
+
+def changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys of ``new`` that are absent from ``old`` or differ."""
+    return {key: value for key, value in new.items() if key not in old or old[key] != value}
+
+
+def patch_problem(patch: Mapping[str, Any]) -> str | None:
+    """Why the store cannot hold this state patch, or None when it can."""
+    for key, value in patch.items():
+        if not valid_field_name(key):
+            return "a state name the store cannot hold"
+        problem = unstorable(value)
+        if problem:
+            return f"{key} is {problem}"
+    size = len(json.dumps(patch, separators=(",", ":"), ensure_ascii=False).encode())
+    if size > PATCH_MAX_BYTES:
+        return f"the changes are {size} bytes as JSON; at most {PATCH_MAX_BYTES}"
+    return None
 
 
 def run_executions(
@@ -74,6 +106,12 @@ def run_executions(
             return states, error(failure.code)
         if trait not in touched:
             touched.append(trait)
+    problem = patch_problem(changes(states, working))
+    if problem:
+        logs.warning(
+            "command refused", deviceId=device.id, errorCode="valueOutOfRange", reason=problem
+        )
+        return states, error("valueOutOfRange")
     changed = Device(device.id, {**device.data, "states": working})
     return working, {
         "status": "SUCCESS",
@@ -111,14 +149,18 @@ def plan(
 def _patches(
     devices: Mapping[str, Device | None], states: Mapping[str, dict[str, Any]]
 ) -> StatePatches:
+    """The final guard: a patch the store cannot hold is never returned to be committed."""
     patches: StatePatches = {}
     for device_id, new in states.items():
         device = devices[device_id]
         assert device is not None
-        old = device.states
-        patch = {key: value for key, value in new.items() if key not in old or old[key] != value}
-        if patch:
-            patches[device_id] = patch
+        patch = changes(device.states, new)
+        if not patch:
+            continue
+        problem = next(filter(None, (patch_problem({key: v}) for key, v in patch.items())), None)
+        if problem:
+            raise UnstorablePatch(f"device {device_id}: {problem}")
+        patches[device_id] = patch
     return patches
 
 

@@ -2,6 +2,10 @@
 
 https://developers.home.google.com/cloud-to-cloud/intents/sync (and query, execute, disconnect)
 Every payload is checked before any I/O; the token is checked before any device is used.
+
+A request is bounded before any I/O, so that a caller without a valid token costs no more than
+one with a valid token: Google's own requests name a handful of devices and commands, these caps
+leave ample room for the largest homes. Beyond a cap: HTTP 400 ``protocolError``.
 """
 
 from collections.abc import Callable, Mapping
@@ -10,12 +14,22 @@ from datetime import datetime
 from typing import Any
 
 from functions.core import logs, tokens
-from functions.core.errors import BadRequest, InvalidDevice
-from functions.core.repository import Snapshot, StatePatches, Store
+from functions.core.errors import BadRequest, InvalidDevice, Unauthorized
+from functions.core.repository import Snapshot, StatePatches, Store, valid_id
 from functions.devices.model import parse_device
 from functions.fulfillment.execute import Command, Execution
 from functions.fulfillment.execute import plan as plan_execute
 from functions.fulfillment.query import query
+
+MAX_DEVICE_IDS = 500
+"""Device entries per request (QUERY's devices; EXECUTE's, summed over commands, repeats
+included): one batched read of at most 501 documents, one commit of at most 500 writes."""
+MAX_COMMANDS = 100
+"""``payload.commands`` entries per EXECUTE."""
+MAX_EXECUTIONS = 100
+"""``execution`` entries per EXECUTE, summed over its commands."""
+MAX_TOKEN_CHARS = 4096
+"""Longer than any token this product issues (a user id of at most 1,500 bytes, base64)."""
 
 
 @dataclass(frozen=True)
@@ -28,11 +42,27 @@ class Call:
     now: datetime
 
 
+def claimed_user(token: str) -> str:
+    """The user a well-formed token names, not yet trusted; raises Unauthorized without any I/O
+    for a token that cannot be one of ours (too long, or naming an id no document can have)."""
+    if len(token) > MAX_TOKEN_CHARS:
+        raise Unauthorized("malformed token")
+    user_id = tokens.claimed_user(token)
+    if not valid_id(user_id):
+        raise Unauthorized("malformed token")
+    return user_id
+
+
 def authenticate(call: Call) -> str:
     """The agentUserId of the call's token; raises Unauthorized."""
-    user_id = tokens.claimed_user(call.token)
-    snapshot = call.store.read(tokens.token_hash(call.token), user_id, [])
-    tokens.check(snapshot.token, user_id, tokens.ACCESS, call.now)
+    return verify_token(call.store, call.token, call.now)
+
+
+def verify_token(store: Store, token: str, now: datetime) -> str:
+    """Read the token's record alone and check it: the agentUserId; raises Unauthorized."""
+    user_id = claimed_user(token)
+    snapshot = store.read(tokens.token_hash(token), user_id, [])
+    tokens.check(snapshot.token, user_id, tokens.ACCESS, now)
     logs.bind(user=logs.user_ref(user_id))
     return user_id
 
@@ -52,40 +82,46 @@ def sync(call: Call) -> dict[str, Any]:
 
 
 def query_intent(call: Call) -> dict[str, Any]:
-    """States of the requested devices: the token and all devices in one batched read."""
-    device_ids = _unique(_device_ids(call.payload.get("devices"), "payload.devices"))
-    user_id = tokens.claimed_user(call.token)
-    snapshot = call.store.read(tokens.token_hash(call.token), user_id, device_ids)
+    """States of the requested devices: the token and all devices in one batched read.
+
+    An id no document can have (``__x__``, ``.``, ``a/b``, not Unicode…) is not read: it names
+    no device, so it is ``deviceNotFound``."""
+    requested = _unique(_device_ids(call.payload.get("devices"), "payload.devices"))
+    user_id = claimed_user(call.token)
+    readable = [device_id for device_id in requested if valid_id(device_id)]
+    snapshot = call.store.read(tokens.token_hash(call.token), user_id, readable)
     tokens.check(snapshot.token, user_id, tokens.ACCESS, call.now)
     logs.bind(user=logs.user_ref(user_id))
-    return query(snapshot.devices)
+    return query({device_id: snapshot.devices.get(device_id) for device_id in requested})
 
 
 def execute_intent(call: Call) -> dict[str, Any]:
     """Every command on every device, written in one transaction with the token check."""
     commands = _commands(call.payload.get("commands"))
-    device_ids = _unique([device_id for command in commands for device_id in command.device_ids])
-    user_id = tokens.claimed_user(call.token)
+    requested = _unique([device_id for command in commands for device_id in command.device_ids])
+    user_id = claimed_user(call.token)
+    readable = [device_id for device_id in requested if valid_id(device_id)]
 
     def plan(snapshot: Snapshot) -> tuple[StatePatches, list[dict[str, Any]]]:
         tokens.check(snapshot.token, user_id, tokens.ACCESS, call.now)
         return plan_execute(commands, snapshot.devices)
 
-    results = call.store.update_states(tokens.token_hash(call.token), user_id, device_ids, plan)
+    results = call.store.update_states(tokens.token_hash(call.token), user_id, readable, plan)
     logs.bind(user=logs.user_ref(user_id))
     return {"commands": results}
 
 
-def disconnect(call: Call) -> dict[str, Any]:
-    """Unlink: revoke the user's tokens and stop Home Graph calls for them."""
+def disconnect(call: Call) -> None:
+    """Unlink: revoke the user's tokens and stop Home Graph calls for them. Google documents no
+    response fields (https://developers.home.google.com/cloud-to-cloud/intents/disconnect): the
+    answer is the empty object ``{}``, signalled to the edge by returning None."""
     user_id = authenticate(call)
     revoked = call.store.revoke_tokens(user_id)
     call.store.set_linked(user_id, False)
     logs.info("disconnected", revokedTokens=revoked)
-    return {}
 
 
-INTENTS: dict[str, Callable[[Call], dict[str, Any]]] = {
+INTENTS: dict[str, Callable[[Call], dict[str, Any] | None]] = {
     "action.devices.SYNC": sync,
     "action.devices.QUERY": query_intent,
     "action.devices.EXECUTE": execute_intent,
@@ -112,14 +148,16 @@ def envelope(body: Any) -> tuple[str, str, Mapping[str, Any]]:
     return request_id, intent, payload
 
 
-def _device_ids(devices: Any, where: str) -> list[str]:
+def _device_ids(devices: Any, where: str, limit: int = MAX_DEVICE_IDS) -> list[str]:
     if not isinstance(devices, list):
         raise BadRequest(f"{where} must be a list")
+    if len(devices) > limit:
+        raise BadRequest(f"more than {MAX_DEVICE_IDS} device entries in one request")
     ids = []
     for device in devices:
         device_id = device.get("id") if isinstance(device, Mapping) else None
-        if not isinstance(device_id, str) or not device_id or "/" in device_id:
-            raise BadRequest(f"{where}[].id must be a non-empty string without '/'")
+        if not isinstance(device_id, str) or not device_id:
+            raise BadRequest(f"{where}[].id must be a non-empty string")
         ids.append(device_id)
     return ids
 
@@ -127,15 +165,22 @@ def _device_ids(devices: Any, where: str) -> list[str]:
 def _commands(raw: Any) -> list[Command]:
     if not isinstance(raw, list) or not raw:
         raise BadRequest("payload.commands must be a non-empty list")
+    if len(raw) > MAX_COMMANDS:
+        raise BadRequest(f"more than {MAX_COMMANDS} commands in one request")
     commands = []
+    device_budget, execution_budget = MAX_DEVICE_IDS, MAX_EXECUTIONS
     for command in raw:
         if not isinstance(command, Mapping):
             raise BadRequest("payload.commands[] must be objects")
-        device_ids = _unique(_device_ids(command.get("devices"), "commands[].devices"))
+        listed = _device_ids(command.get("devices"), "commands[].devices", device_budget)
+        device_budget -= len(listed)
         executions = command.get("execution")
-        if not device_ids or not isinstance(executions, list) or not executions:
+        if not listed or not isinstance(executions, list) or not executions:
             raise BadRequest("commands[] needs non-empty devices and execution lists")
-        commands.append(Command(tuple(device_ids), tuple(_execution(e) for e in executions)))
+        execution_budget -= len(executions)
+        if execution_budget < 0:
+            raise BadRequest(f"more than {MAX_EXECUTIONS} executions in one request")
+        commands.append(Command(tuple(_unique(listed)), tuple(_execution(e) for e in executions)))
     return commands
 
 

@@ -7,9 +7,41 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from functions.core import tokens
-from functions.core.repository import Document, Snapshot, StatePatches
+from functions.core.repository import (
+    MAX_WRITES,
+    Document,
+    Snapshot,
+    StatePatches,
+    unstorable,
+    valid_field_name,
+    valid_id,
+)
 
 T = TypeVar("T")
+
+
+def _path(user_id: str, device_id: str | None = None) -> str:
+    path = f"projects/fake/databases/(default)/documents/users/{user_id}"
+    return path if device_id is None else f"{path}/devices/{device_id}"
+
+
+def _check_ids(user_id: str, device_ids: Sequence[str] = ()) -> None:
+    """Refuse what Firestore refuses, with the document path in the message, as Firestore does."""
+    for device_id in (None, *device_ids):
+        if not valid_id(user_id) or (device_id is not None and not valid_id(device_id)):
+            raise ValueError(f"invalid document name {_path(user_id, device_id)!r}")
+
+
+def _check_writes(user_id: str, patches: StatePatches) -> None:
+    """Refuse the commits Firestore refuses: too many writes, values it cannot hold."""
+    if len(patches) > MAX_WRITES:
+        raise ValueError(f"a commit of {len(patches)} writes exceeds {MAX_WRITES}")
+    for device_id, patch in patches.items():
+        for key, value in patch.items():
+            problem = None if valid_field_name(key) else "a bad field name"
+            problem = problem or unstorable(value)
+            if problem:
+                raise ValueError(f"{_path(user_id, device_id)}: states.{key} is {problem}")
 
 
 class MemoryStore:
@@ -20,6 +52,7 @@ class MemoryStore:
         self.devices: dict[str, dict[str, dict[str, Any]]] = {}
         self.tokens: dict[str, dict[str, Any]] = {}
         self.round_trips = 0
+        self.documents_read = 0
         self._lock = threading.Lock()
 
     def put_device(self, user_id: str, device_id: str, document: dict[str, Any]) -> None:
@@ -34,6 +67,8 @@ class MemoryStore:
 
     def read(self, token_hash: str, user_id: str, device_ids: Sequence[str]) -> Snapshot:
         self.round_trips += 1
+        self.documents_read += 1 + len(device_ids)
+        _check_ids(user_id, device_ids)
         stored = self.devices.get(user_id, {})
         return Snapshot(
             token=copy.deepcopy(self.tokens.get(token_hash)),
@@ -42,6 +77,7 @@ class MemoryStore:
 
     def list_devices(self, user_id: str) -> dict[str, Document]:
         self.round_trips += 1
+        _check_ids(user_id)
         return {i: copy.deepcopy(d) for i, d in self.devices.get(user_id, {}).items()}
 
     def update_states(
@@ -53,6 +89,7 @@ class MemoryStore:
     ) -> T:
         with self._lock:
             patches, result = plan(self.read(token_hash, user_id, device_ids))
+            _check_writes(user_id, patches)
             for device_id, patch in patches.items():
                 self.devices[user_id][device_id].setdefault("states", {}).update(
                     copy.deepcopy(patch)
@@ -61,6 +98,7 @@ class MemoryStore:
 
     def set_linked(self, user_id: str, linked: bool) -> None:
         self.round_trips += 1
+        _check_ids(user_id)
         self.users.setdefault(user_id, {})["linked"] = linked
 
     def is_linked(self, user_id: str) -> bool:

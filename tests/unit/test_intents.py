@@ -3,8 +3,9 @@
 import pytest
 
 from tests.intent_cases import *  # noqa: F403
+from tests.intent_cases import log_lines
 from tests.unit.fakes import MemoryStore
-from tests.world import World, intent, light
+from tests.world import World, execute_body, intent, light
 
 
 @pytest.fixture
@@ -49,3 +50,96 @@ def test_backend_failure_is_a_transient_error_not_a_500(world: World, memory: Me
         200,
         {"requestId": "req-1", "payload": {"errorCode": "transientError"}},
     )
+
+
+def nested(depth: int) -> object:
+    value: object = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+DEEP = nested(30)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [float("inf"), float("nan"), 2**63, -(2**63) - 1, "\ud800", {"__key__": 1}, DEEP],
+    ids=["inf", "nan", "2^63", "-2^63-1", "lone surrogate", "reserved key", "too deep"],
+)
+def test_a_value_the_store_cannot_hold_is_never_committed(
+    world: World, memory: MemoryStore, monkeypatch: pytest.MonkeyPatch, value: object
+) -> None:
+    """The final guard: even a trait that returns such a value cannot get it stored."""
+    from functions.devices.traits import on_off
+
+    def broken(*_: object) -> dict:
+        return {"on": value}
+
+    monkeypatch.setitem(on_off.TRAIT.commands, "action.devices.commands.OnOff", broken)
+    world.put_device("u1", "lamp", light(on=False))
+    world.put_device("u1", "other", light(on=False))
+    body = execute_body(["lamp", "other"], ("OnOff", {"on": True}))
+    answer = world.post(body, world.token("u1"))
+    assert answer.body["payload"]["commands"] == [
+        {"ids": ["lamp", "other"], "status": "ERROR", "errorCode": "valueOutOfRange"}
+    ]
+    assert memory.devices["u1"]["lamp"]["states"] == light(on=False)["states"]
+
+
+def test_a_patch_too_large_for_the_store_is_refused(
+    world: World, memory: MemoryStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from functions.devices.traits import on_off
+
+    monkeypatch.setitem(
+        on_off.TRAIT.commands,
+        "action.devices.commands.OnOff",
+        lambda *_: {"on": "x" * 100_000},
+    )
+    world.put_device("u1", "lamp", light(on=False))
+    answer = world.post(execute_body(["lamp"], ("OnOff", {"on": True})), world.token("u1"))
+    assert answer.body["payload"]["commands"][0]["errorCode"] == "valueOutOfRange"
+    assert memory.devices["u1"]["lamp"]["states"]["on"] is False
+
+
+MARKER = "MARKER-raw-user-7f3a"
+
+
+def test_a_backend_fault_log_never_carries_the_raw_user_id(
+    world: World, memory: MemoryStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    user_id = f"{MARKER}@example.com"
+    world.put_device(user_id, "lamp", light())
+    token = world.token(user_id)
+
+    def broken(*_: object) -> None:
+        path = f"projects/p/databases/(default)/documents/users/{user_id}/devices/lamp"
+        raise ValueError(f"Document name {path!r} is invalid; user {user_id!r}")
+
+    memory.read = broken  # type: ignore[method-assign,assignment]
+    capsys.readouterr()
+    answer = world.post(intent("QUERY", {"devices": [{"id": "lamp"}]}), token)
+    assert answer.body["payload"] == {"errorCode": "transientError"}
+    output = capsys.readouterr().out
+    assert MARKER not in output
+    fault = next(line for line in log_lines(output) if line["message"] == "intent failed")
+    assert fault["severity"] == "ERROR"
+    assert fault["errorType"] == "ValueError"
+    assert "users/u_" in fault["error"] and "is invalid" in fault["error"]
+
+
+def test_a_fault_before_the_token_is_read_hides_the_user_id_too(
+    world: World, memory: MemoryStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """SYNC's first read fails: no user is bound yet, the raw id must still not leak."""
+    token = world.token(MARKER)
+
+    def broken(*_: object) -> None:
+        raise ConnectionError(f"GET /v1/projects/p/databases/(default)/documents/users/{MARKER}")
+
+    memory.read = broken  # type: ignore[method-assign,assignment]
+    capsys.readouterr()
+    world.post(intent("SYNC"), token)
+    output = capsys.readouterr().out
+    assert MARKER not in output and "intent failed" in output

@@ -1,11 +1,16 @@
 """Typed reads of JSON objects (trait attributes, command params) with one error type per use."""
 
+import math
 from collections.abc import Callable, Mapping
 from typing import Any, NoReturn
 
 from functions.core.errors import InvalidDevice, SmartHomeError
 
 _MISSING = object()
+MAX_MAGNITUDE = 2**53 - 1
+"""The largest number ``number`` accepts (either sign): the range in which JSON numbers are
+interoperable (RFC 8259, section 6) and every integer is exact as a double, so arithmetic on two
+accepted numbers stays finite and within Firestore's 64-bit integers."""
 
 
 class Fields:
@@ -50,6 +55,10 @@ class Fields:
             return value
         if isinstance(value, bool) or not isinstance(value, int | float):
             self.error(f"{key} must be a number")
+        if isinstance(value, float) and not math.isfinite(value):
+            self.error(f"{key} must be a finite number")
+        if abs(value) > MAX_MAGNITUDE:
+            self.error(f"{key} is beyond the magnitude {MAX_MAGNITUDE}")
         if integer and not float(value).is_integer():
             self.error(f"{key} must be an integer")
         if (low is not None and value < low) or (high is not None and value > high):
