@@ -3,6 +3,7 @@
 import copy
 import json
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -53,18 +54,40 @@ def execute_body(device_ids: list[str], *executions: tuple[str, dict[str, Any]])
     )
 
 
+Reaction = Callable[[dict[str, Any]], tuple[dict[str, Any], dict[str, Any]] | None]
+"""A device backend's reaction to a command record: (outcome, states it reached), or None to
+never answer."""
+BackendFactory = Callable[[str, str, Reaction, float], AbstractContextManager[None]]
+
+
 class World:
-    """Drives the fulfillment exactly as HTTP does, over a given store."""
+    """Drives the fulfillment exactly as HTTP does, over a given store; ``backend`` plays a device
+    backend that answers the command records of one device (after ``delay`` seconds)."""
 
     def __init__(
         self,
         store: Store,
         put: Callable[[str, str, dict[str, Any]], None],
         get: Callable[[str, str], dict[str, Any] | None],
+        commands: Callable[[str, str], dict[str, dict[str, Any]]] | None = None,
+        backend: BackendFactory | None = None,
     ) -> None:
         self.store = store
         self._put = put
         self._get = get
+        self._commands = commands
+        self._backend = backend
+
+    def commands(self, user_id: str, device_id: str) -> dict[str, dict[str, Any]]:
+        """The device's command records, by command id."""
+        assert self._commands is not None
+        return self._commands(user_id, device_id)
+
+    def backend(
+        self, user_id: str, device_id: str, react: Reaction, delay: float = 0
+    ) -> AbstractContextManager[None]:
+        assert self._backend is not None
+        return self._backend(user_id, device_id, react, delay)
 
     def put_device(self, user_id: str, device_id: str, document: dict[str, Any]) -> None:
         self._put(user_id, device_id, copy.deepcopy(document))

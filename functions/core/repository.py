@@ -7,7 +7,7 @@ in-memory one for unit tests. Both implement exactly this.
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
 Document = Mapping[str, Any]
@@ -99,6 +99,23 @@ class Snapshot:
     """Requested device id -> its document, or None when it does not exist."""
 
 
+@dataclass
+class Changes:
+    """What one EXECUTE writes, in one atomic commit guarded like a read-modify-write."""
+
+    states: StatePatches = field(default_factory=dict)
+    """Device id -> the state keys to set on that device's ``states`` map."""
+    commands: dict[str, dict[str, Document]] = field(default_factory=dict)
+    """Device id -> command id -> a new command record, created under the device."""
+
+    def writes(self) -> int:
+        return len(self.states) + sum(len(records) for records in self.commands.values())
+
+
+CommandRef = tuple[str, str]
+"""(device id, command id) of a command record of one user."""
+
+
 class Store(Protocol):
     """Persistence of tokens, users and device documents."""
 
@@ -110,14 +127,29 @@ class Store(Protocol):
         """Every device document of the user, by device id."""
         ...
 
-    def update_states(
+    def execute(
         self,
         token_hash: str,
         user_id: str,
         device_ids: Sequence[str],
-        plan: Callable[[Snapshot], tuple[StatePatches, T]],
+        plan: Callable[[Snapshot], tuple[Changes, T]],
     ) -> T:
-        """Atomically read, plan and write device states; ``plan`` may run more than once."""
+        """Atomically read, plan and write device states and command records; ``plan`` may run
+        more than once."""
+        ...
+
+    def await_outcomes(
+        self, user_id: str, commands: Sequence[CommandRef], timeout: float
+    ) -> dict[CommandRef, Document]:
+        """Wait up to ``timeout`` seconds until every command record has an ``outcome``; the
+        records that have one by then."""
+        ...
+
+    def mark_pending(
+        self, user_id: str, commands: Sequence[CommandRef]
+    ) -> dict[CommandRef, Document]:
+        """Atomically record that Google was answered PENDING for each command that still has no
+        outcome; the records whose outcome arrived meanwhile (answer those instead)."""
         ...
 
     def set_linked(self, user_id: str, linked: bool) -> None:

@@ -5,6 +5,7 @@ Layout: ``users/{agentUserId}`` (linked flag), ``users/{agentUserId}/devices/{de
 """
 
 import random
+import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -13,11 +14,12 @@ from google.api_core import exceptions
 from google.cloud import firestore
 from google.cloud.firestore_v1.field_path import FieldPath
 
-from functions.core.repository import Document, Snapshot, StatePatches
+from functions.core.repository import Changes, CommandRef, Document, Snapshot
 
 T = TypeVar("T")
 USERS = "users"
 DEVICES = "devices"
+COMMANDS = "commands"
 TOKENS = "tokens"
 COMMIT_ATTEMPTS = 20
 BATCH_LIMIT = 500
@@ -28,7 +30,8 @@ class ConflictError(RuntimeError):
 
 
 Writes = dict[str, dict[str, Any]]
-"""Document path -> the fields to set (update semantics; a missing document is created)."""
+"""Document path -> the fields to set (update semantics; a missing document is created, and so is
+a document outside the ones read)."""
 
 
 def read_modify_write(
@@ -38,7 +41,8 @@ def read_modify_write(
 ) -> T:
     """An optimistic transaction: read ``refs`` in one round trip, ``decide`` the writes, and
     commit them atomically only if none of the documents changed since the read (update-time
-    preconditions; creation only if still absent). On a conflict: read and decide again.
+    preconditions; creation only if still absent). A write to a document that was not read
+    creates it (it must not exist). On a conflict: read and decide again.
 
     Firestore's locking transactions deadlock when read-modify-writes of one document overlap
     (each holds the read lock the other's commit waits for) and then time out; preconditions
@@ -60,6 +64,10 @@ def read_modify_write(
                 batch.update(snap.reference, fields, option=unchanged)
             else:
                 batch.create(snap.reference, fields)
+        read = {snap.reference.path for snap in snaps}
+        for path, fields in writes.items():
+            if path not in read:
+                batch.create(client.document(path), fields)
         try:
             batch.commit()
             return result
@@ -106,26 +114,84 @@ class FirestoreStore:
         devices = self.user(user_id).collection(DEVICES)
         return {snap.id: snap.to_dict() or {} for snap in devices.stream()}
 
-    def update_states(
+    def command(self, user_id: str, device_id: str, command_id: str) -> firestore.DocumentReference:
+        ref: firestore.DocumentReference = (
+            self.device(user_id, device_id).collection(COMMANDS).document(command_id)
+        )
+        return ref
+
+    def execute(
         self,
         token_hash: str,
         user_id: str,
         device_ids: Sequence[str],
-        plan: Callable[[Snapshot], tuple[StatePatches, T]],
+        plan: Callable[[Snapshot], tuple[Changes, T]],
     ) -> T:
-        """Read the token and devices, plan, and commit the state patches atomically, only if
-        no planned device changed since the read (else read and plan again)."""
+        """Read the token and devices, plan, and commit the state patches and the new command
+        records atomically, only if no planned device changed since the read (else read and plan
+        again): one read and one commit, as before command records existed."""
         refs = [self.token(token_hash), *(self.device(user_id, i) for i in device_ids)]
 
         def decide(snaps: list[Any]) -> tuple[dict[str, dict[str, Any]], T]:
-            patches, result = plan(_snapshot(snaps, device_ids))
+            changes, result = plan(_snapshot(snaps, device_ids))
             writes = {
                 self.device(user_id, device_id).path: {
                     FieldPath("states", key).to_api_repr(): value for key, value in patch.items()
                 }
-                for device_id, patch in patches.items()
+                for device_id, patch in changes.states.items()
             }
+            for device_id, records in changes.commands.items():
+                for command_id, record in records.items():
+                    writes[self.command(user_id, device_id, command_id).path] = dict(record)
             return writes, result
+
+        return read_modify_write(self.client, refs, decide)
+
+    def await_outcomes(
+        self, user_id: str, commands: Sequence[CommandRef], timeout: float
+    ) -> dict[CommandRef, Document]:
+        """One Firestore listener per command record; returns as soon as all have an outcome."""
+        refs = {key: self.command(user_id, *key) for key in commands}
+        answered: dict[CommandRef, Document] = {}
+        lock, done = threading.Lock(), threading.Event()
+
+        def listener(key: CommandRef) -> Callable[[list[Any], Any, Any], None]:
+            def on_snapshot(snaps: list[Any], _changes: Any, _read_time: Any) -> None:
+                for snap in snaps:
+                    record = snap.to_dict() or {}
+                    if record.get("outcome") is not None:
+                        with lock:
+                            answered[key] = record
+                            if len(answered) == len(refs):
+                                done.set()
+
+            return on_snapshot
+
+        watches = [ref.on_snapshot(listener(key)) for key, ref in refs.items()]
+        try:
+            done.wait(timeout)
+        finally:
+            for watch in watches:
+                watch.unsubscribe()  # type: ignore[no-untyped-call]
+        with lock:
+            return dict(answered)
+
+    def mark_pending(
+        self, user_id: str, commands: Sequence[CommandRef]
+    ) -> dict[CommandRef, Document]:
+        refs = [self.command(user_id, *key) for key in commands]
+
+        def decide(
+            snaps: list[Any],
+        ) -> tuple[dict[str, dict[str, Any]], dict[CommandRef, Document]]:
+            writes, answered = {}, {}
+            for key, snap in zip(commands, snaps, strict=True):
+                record = snap.to_dict() or {}
+                if record.get("outcome") is not None:
+                    answered[key] = record
+                elif snap.exists:
+                    writes[snap.reference.path] = {"answer": "PENDING"}
+            return writes, answered
 
         return read_modify_write(self.client, refs, decide)
 

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions.core.errors import InvalidDevice
+from functions.devices.backend import ExecutionPolicy, device_error, execution_policy
 from functions.devices.device_types import DEVICE_TYPES
 from functions.devices.traits import TRAITS
 from functions.devices.traits.base import Trait
@@ -64,6 +65,16 @@ class Device:
         """Reachable only when the backend says so: a missing ``online`` means offline."""
         return self.states.get("online") is True
 
+    @property
+    def policy(self) -> ExecutionPolicy:
+        """How EXECUTE commands the device (optimistic or confirmed); see devices.backend."""
+        return execution_policy(self.data)
+
+    @property
+    def error(self) -> str | None:
+        """The error code that keeps the device from acting (``deviceError``), or None."""
+        return device_error(self.data)
+
     def sync(self) -> dict[str, Any]:
         """The device object of a SYNC answer: every SYNC field the document holds."""
         found = {key: self.data[key] for key in SYNC_FIELDS if self.data.get(key) is not None}
@@ -106,6 +117,8 @@ def parse_device(device_id: str, data: Mapping[str, Any]) -> Device:
     _check_custom_data(doc)
     doc.obj("attributes")
     doc.obj("states")
+    execution_policy(data)
+    device_error(data)
     trait_attributes = attributes(data.get("attributes") or {})
     for trait_name in traits:
         TRAITS[trait_name].validate_attributes(trait_attributes)

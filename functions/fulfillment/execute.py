@@ -5,6 +5,12 @@ https://developers.home.google.com/cloud-to-cloud/intents/execute
 Per device, the executions of one command are all-or-nothing: if one fails, none of that
 command's changes to that device are kept. Later commands see the states earlier ones set.
 
+Every command a device accepts gets a command record (functions.devices.backend), even one that
+changes no state (a scene, Locate, a relative step on a one-way device), written in the same
+commit as the state patch. An optimistic device's patch is written and the answer is SUCCESS; a
+confirmed device's patch is only expected, and its answer awaits the backend's outcome
+(functions.fulfillment.confirm).
+
 No state the store cannot hold is ever planned: a command whose changes hold a non-finite number,
 an integer beyond 64 bits, a string that is not Unicode, deep nesting, a bad map key or more than
 PATCH_MAX_BYTES is refused with ``valueOutOfRange`` (whatever trait produced it), and the patches
@@ -13,12 +19,24 @@ are checked once more as they are built.
 
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from functions.core import logs
 from functions.core.errors import InvalidDevice, SmartHomeError
-from functions.core.repository import Document, StatePatches, unstorable, valid_field_name
+from functions.core.repository import (
+    Changes,
+    Document,
+    StatePatches,
+    unstorable,
+    valid_field_name,
+)
+from functions.devices.backend import (
+    blocking_exception,
+    command_record,
+    new_command_id,
+)
 from functions.devices.model import Device, parse_device
 from functions.devices.traits import COMMANDS
 from functions.devices.traits.base import Trait
@@ -38,8 +56,11 @@ class Command:
 
 
 PATCH_MAX_BYTES = 4096
-"""The most one command may change on one device, as JSON; with at most 500 device entries per
-request a commit stays under 2 MiB, far inside Firestore's request limits."""
+"""The most one command may change on one device, as JSON; with at most 250 device entries per
+EXECUTE a commit stays under 2 MiB, far inside Firestore's request limits."""
+PARAMS_MAX_BYTES = 8192
+"""The most a command's params may hold, as JSON, to be kept in its command record."""
+STATUS_REPORT = "action.devices.traits.StatusReport"
 
 Outcome = dict[str, Any]
 """One result: ``{"status": "SUCCESS", "states": {...}}`` or ``{"status": "ERROR", ...}``."""
@@ -72,12 +93,39 @@ def patch_problem(patch: Mapping[str, Any]) -> str | None:
     return None
 
 
+def params_problem(executions: Sequence[Execution]) -> str | None:
+    """Why a command record cannot hold these params, or None when it can."""
+    params = [dict(execution.params) for execution in executions]
+    problem = unstorable(params)
+    if problem:
+        return f"params hold {problem}"
+    size = len(json.dumps(params, separators=(",", ":"), ensure_ascii=False).encode())
+    if size > PARAMS_MAX_BYTES:
+        return f"params are {size} bytes as JSON; at most {PARAMS_MAX_BYTES}"
+    return None
+
+
+def refusal(device: Device, states: Mapping[str, Any]) -> Outcome | None:
+    """Why the device cannot act on any command now: offline, a device error its backend set,
+    or a blocking exception about itself (answered EXCEPTIONS with its StatusReport); or None."""
+    if not device.online:
+        return error("deviceOffline")
+    if device.error:
+        return error(device.error)
+    blocking = blocking_exception(device.id, states)
+    if blocking:
+        report = Device(device.id, {**device.data, "states": states}).trait_states()
+        return {"status": "EXCEPTIONS", "errorCode": blocking, "states": report}
+    return None
+
+
 def run_executions(
     device: Device, states: dict[str, Any], executions: Sequence[Execution]
 ) -> tuple[dict[str, Any], Outcome]:
     """Apply one command's executions to one device; returns (new states, outcome)."""
-    if not device.online:
-        return states, error("deviceOffline")
+    refused = refusal(device, states)
+    if refused:
+        return states, refused
     declared = {trait.name for trait in device.traits}
     working = dict(states)
     touched: list[Trait] = []
@@ -106,23 +154,48 @@ def run_executions(
             return states, error(failure.code)
         if trait not in touched:
             touched.append(trait)
-    problem = patch_problem(changes(states, working))
+    problem = patch_problem(changes(states, working)) or params_problem(executions)
     if problem:
         logs.warning(
             "command refused", deviceId=device.id, errorCode="valueOutOfRange", reason=problem
         )
         return states, error("valueOutOfRange")
     changed = Device(device.id, {**device.data, "states": working})
+    reports = [t for t in device.traits if t.name == STATUS_REPORT and t not in touched]
     return working, {
         "status": "SUCCESS",
-        "states": {**changed.trait_states(touched), "online": True},
+        "states": {**changed.trait_states(touched + reports), "online": True},
     }
 
 
+@dataclass(frozen=True)
+class Awaiting:
+    """A command to a confirmed device: its answer waits for the backend's outcome."""
+
+    index: int
+    """Where its outcome goes in ``Planned.results``."""
+    device_id: str
+    command_id: str
+    expected: Outcome
+    """The SUCCESS answer the command's patch implies, before the backend's own states."""
+    timeout_ms: int
+
+
+@dataclass
+class Planned:
+    changes: Changes = field(default_factory=Changes)
+    results: list[tuple[str, Outcome]] = field(default_factory=list)
+    """(device id, outcome) in request order; awaiting ones hold their expected outcome."""
+    awaiting: list[Awaiting] = field(default_factory=list)
+
+
 def plan(
-    commands: Sequence[Command], documents: Mapping[str, Document | None]
-) -> tuple[StatePatches, list[dict[str, Any]]]:
-    """The state patches to write and the ``payload.commands`` answer."""
+    commands: Sequence[Command],
+    documents: Mapping[str, Document | None],
+    request_id: str,
+    now: datetime,
+) -> Planned:
+    """The state patches and command records to write, and each device's outcome."""
     devices: dict[str, Device | None] = {}
     for device_id, document in documents.items():
         try:
@@ -131,19 +204,40 @@ def plan(
             logs.error("invalid device document", deviceId=device_id, reason=str(invalid))
             devices[device_id] = None
     states = {device_id: dict(device.states) for device_id, device in devices.items() if device}
-    results: list[tuple[str, Outcome]] = []
+    planned = Planned()
     for command in commands:
         for device_id in command.device_ids:
             device = devices.get(device_id)
             if device is None:
                 code = "deviceNotFound" if documents.get(device_id) is None else "hardError"
-                results.append((device_id, error(code)))
+                planned.results.append((device_id, error(code)))
                 continue
-            states[device_id], outcome = run_executions(
-                device, states[device_id], command.executions
-            )
-            results.append((device_id, outcome))
-    return _patches(devices, states), group(results)
+            before = states[device_id]
+            after, outcome = run_executions(device, before, command.executions)
+            if outcome["status"] == "SUCCESS":
+                command_id = new_command_id()
+                executions = [
+                    {"command": e.command, "params": e.params} for e in command.executions
+                ]
+                record = command_record(
+                    request_id, executions, changes(before, after), device.policy, now
+                )
+                planned.changes.commands.setdefault(device_id, {})[command_id] = record
+                if device.policy.confirmed:
+                    after = before
+                    planned.awaiting.append(
+                        Awaiting(
+                            len(planned.results),
+                            device_id,
+                            command_id,
+                            outcome,
+                            device.policy.timeout_ms,
+                        )
+                    )
+            states[device_id] = after
+            planned.results.append((device_id, outcome))
+    planned.changes.states = _patches(devices, states)
+    return planned
 
 
 def _patches(

@@ -15,15 +15,18 @@ from typing import Any
 
 from functions.core import logs, tokens
 from functions.core.errors import BadRequest, InvalidDevice, Unauthorized
-from functions.core.repository import Snapshot, StatePatches, Store, valid_id
+from functions.core.repository import MAX_WRITES, Changes, Snapshot, Store, valid_id
 from functions.devices.model import parse_device
-from functions.fulfillment.execute import Command, Execution
+from functions.fulfillment.confirm import settle
+from functions.fulfillment.execute import Command, Execution, Planned, group
 from functions.fulfillment.execute import plan as plan_execute
 from functions.fulfillment.query import query
 
 MAX_DEVICE_IDS = 500
-"""Device entries per request (QUERY's devices; EXECUTE's, summed over commands, repeats
-included): one batched read of at most 501 documents, one commit of at most 500 writes."""
+"""Device entries per QUERY: one batched read of at most 501 documents."""
+MAX_EXECUTE_DEVICE_IDS = MAX_WRITES // 2
+"""Device entries per EXECUTE, summed over commands, repeats included: each can write a state
+patch and a command record, so one commit stays within Firestore's 500 writes."""
 MAX_COMMANDS = 100
 """``payload.commands`` entries per EXECUTE."""
 MAX_EXECUTIONS = 100
@@ -40,6 +43,7 @@ class Call:
     token: str
     store: Store
     now: datetime
+    request_id: str = ""
 
 
 def claimed_user(token: str) -> str:
@@ -102,13 +106,15 @@ def execute_intent(call: Call) -> dict[str, Any]:
     user_id = claimed_user(call.token)
     readable = [device_id for device_id in requested if valid_id(device_id)]
 
-    def plan(snapshot: Snapshot) -> tuple[StatePatches, list[dict[str, Any]]]:
+    def plan(snapshot: Snapshot) -> tuple[Changes, Planned]:
         tokens.check(snapshot.token, user_id, tokens.ACCESS, call.now)
-        return plan_execute(commands, snapshot.devices)
+        planned = plan_execute(commands, snapshot.devices, call.request_id, call.now)
+        return planned.changes, planned
 
-    results = call.store.update_states(tokens.token_hash(call.token), user_id, readable, plan)
+    planned = call.store.execute(tokens.token_hash(call.token), user_id, readable, plan)
     logs.bind(user=logs.user_ref(user_id))
-    return {"commands": results}
+    settle(call.store, user_id, planned)
+    return {"commands": group(planned.results)}
 
 
 def disconnect(call: Call) -> None:
@@ -152,7 +158,7 @@ def _device_ids(devices: Any, where: str, limit: int = MAX_DEVICE_IDS) -> list[s
     if not isinstance(devices, list):
         raise BadRequest(f"{where} must be a list")
     if len(devices) > limit:
-        raise BadRequest(f"more than {MAX_DEVICE_IDS} device entries in one request")
+        raise BadRequest("too many device entries in one request")
     ids = []
     for device in devices:
         device_id = device.get("id") if isinstance(device, Mapping) else None
@@ -168,7 +174,7 @@ def _commands(raw: Any) -> list[Command]:
     if len(raw) > MAX_COMMANDS:
         raise BadRequest(f"more than {MAX_COMMANDS} commands in one request")
     commands = []
-    device_budget, execution_budget = MAX_DEVICE_IDS, MAX_EXECUTIONS
+    device_budget, execution_budget = MAX_EXECUTE_DEVICE_IDS, MAX_EXECUTIONS
     for command in raw:
         if not isinstance(command, Mapping):
             raise BadRequest("payload.commands[] must be objects")

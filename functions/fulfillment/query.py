@@ -27,6 +27,8 @@ def device_state(device_id: str, document: Document | None) -> dict[str, Any]:
         return dict(BROKEN)
     if not device.online:
         return dict(OFFLINE)
+    if device.error:
+        return {"online": True, "status": "ERROR", "errorCode": device.error}
     return {**device.trait_states(), "online": True, "status": "SUCCESS"}
 
 

@@ -145,7 +145,7 @@ def respond(
             handler = INTENTS.get(intent)
             if handler is None:
                 raise BadRequest(f"unknown intent {intent}")
-            result = handler(Call(payload, token, store(), now))
+            result = handler(Call(payload, token, store(), now, request_id))
         except BadRequest:
             verify_token(store(), token, now)  # a caller without a valid token gets 401
             raise

@@ -94,7 +94,7 @@ def test_a_malformed_token_costs_no_rpc(store: FirestoreStore) -> None:
 
 
 def test_an_execute_at_the_id_cap_commits(store: FirestoreStore, user: str) -> None:
-    ids = [f"d{n}" for n in range(intents.MAX_DEVICE_IDS)]
+    ids = [f"d{n}" for n in range(intents.MAX_EXECUTE_DEVICE_IDS)]
     batch = store.client.batch()
     for device_id in ids:
         batch.set(store.device(user, device_id), light(on=False))

@@ -203,13 +203,14 @@ for name, params in ABSURD.items():
     CASES[f"absurd {name}"] = Case(raw, status=200, outcomes={"lamp": "valueOutOfRange"})
 
 MAX_IDS = intents.MAX_DEVICE_IDS
+MAX_EXECUTE_IDS = intents.MAX_EXECUTE_DEVICE_IDS
 BATCHES = {
     "query over the id cap": query(*(f"d{n}" for n in range(MAX_IDS + 1))),
     "query of 20,000 ids": query(*(f"d{n}" for n in range(20_000))),
     "query repeating one id over the cap": query(*["lamp"] * (MAX_IDS + 1)),
-    "execute over the id cap": execute(*(f"d{n}" for n in range(MAX_IDS + 1))),
+    "execute over the id cap": execute(*(f"d{n}" for n in range(MAX_EXECUTE_IDS + 1))),
     "execute over the id cap across commands": execute(
-        *(f"d{n}" for n in range(MAX_IDS // 2 + 1)), commands=2
+        *(f"d{n}" for n in range(MAX_EXECUTE_IDS // 2 + 1)), commands=2
     ),
     "execute over the command cap": execute("lamp", commands=intents.MAX_COMMANDS + 1),
     "execute over the execution cap": execute("lamp", executions=intents.MAX_EXECUTIONS + 1),
@@ -252,7 +253,7 @@ def home() -> MemoryStore:
 
 
 def contents(store: MemoryStore) -> Any:
-    return copy.deepcopy((store.devices, store.users, store.tokens))
+    return copy.deepcopy((store.devices, store.users, store.tokens, store.commands))
 
 
 def check_answer(case: Case, answer: webhook.Answer, logged: str) -> None:
@@ -293,9 +294,11 @@ def test_hostile_input_gets_its_documented_answer(
     check_answer(case, answer, capsys.readouterr().out)
     if case.outcomes.get("lamp") != OK or "execute" not in name:
         assert contents(store) == before
-    else:  # the lamp alone was switched off
+    else:  # the lamp alone was switched off, with its one command record
         assert store.devices[USER]["lamp"]["states"]["on"] is False
         store.devices[USER]["lamp"]["states"]["on"] = True
+        records = store.commands.pop(USER)
+        assert [key[0] for key in records] == ["lamp"]
         assert contents(store) == before
     if case.token.startswith(("user", "too long")):
         assert store.round_trips == 0, "a malformed token costs no read"
@@ -326,6 +329,8 @@ def test_a_full_batch_at_every_cap_is_served(capsys: pytest.CaptureFixture[str])
     for device_id in ids:
         store.put_device(USER, device_id, light(on=False))
     token = store.issue_token(USER)
+    assert webhook.respond("POST", f"Bearer {token}", query(*ids), lambda: store).status == 200
+    ids = ids[:MAX_EXECUTE_IDS]
     raw = execute(*ids, params={"on": True})
     answer = webhook.respond("POST", f"Bearer {token}", raw, lambda: store)
     assert answer.status == 200

@@ -18,7 +18,7 @@ def world(memory: MemoryStore) -> World:
     def get(user_id: str, device_id: str) -> dict | None:
         return memory.devices.get(user_id, {}).get(device_id)
 
-    return World(memory, memory.put_device, get)
+    return World(memory, memory.put_device, get, memory.device_commands, memory.backend)
 
 
 def test_query_is_one_round_trip_token_included(world: World, memory: MemoryStore) -> None:

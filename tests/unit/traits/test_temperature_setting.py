@@ -1,3 +1,5 @@
+from typing import Any
+
 import pytest
 
 from functions.core.errors import InvalidDevice, SmartHomeError
@@ -214,7 +216,7 @@ def test_on_without_memory() -> None:
 
 
 def test_off_then_on_round_trip() -> None:
-    states = {"thermostatMode": "heatcool", "thermostatTemperatureSetpointLow": 20}
+    states: dict[str, Any] = {"thermostatMode": "heatcool", "thermostatTemperatureSetpointLow": 20}
     states |= execute("ThermostatSetMode", {"thermostatMode": "off"}, states, RANGED)
     assert states["thermostatMode"] == "off"
     states |= execute("ThermostatSetMode", {"thermostatMode": "on"}, states, RANGED)

@@ -1,0 +1,39 @@
+"""The device backend's side over the Firestore emulator (tests/backend_cases.py): command
+records in the EXECUTE commit, confirmed execution through real Firestore listeners."""
+
+import uuid
+from collections import Counter
+
+import pytest
+from google.cloud import firestore
+
+from functions.core.store import FirestoreStore
+from tests.backend_cases import *  # noqa: F403
+from tests.integration.conftest import PROJECT
+from tests.integration.firestore_world import firestore_world
+from tests.integration.test_intents_firestore import CountingApi
+from tests.world import World, execute_body, light
+
+
+@pytest.fixture
+def user() -> str:
+    return f"user-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture
+def world(store: FirestoreStore) -> World:
+    return firestore_world(store)
+
+
+def test_optimistic_execute_is_one_read_and_one_commit(world: World, user: str) -> None:
+    """The command record costs no extra round trip: it rides in the state patch's commit."""
+    world.put_device(user, "lamp", light(on=False))
+    token = world.token(user)
+    client = firestore.Client(project=PROJECT)
+    counter = CountingApi(client._firestore_api)
+    client._firestore_api_internal = counter
+    counted = firestore_world(FirestoreStore(client))
+    answer = counted.post(execute_body(["lamp"], ("OnOff", {"on": True})), token)
+    assert answer.body["payload"]["commands"][0]["status"] == "SUCCESS"
+    assert counter.calls == Counter({"batch_get_documents": 1, "commit": 1})
+    assert len(world.commands(user, "lamp")) == 1
