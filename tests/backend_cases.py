@@ -2,10 +2,14 @@
 errors), run over both the in-memory store and the Firestore emulator: each test module
 star-imports these and provides a ``world`` fixture whose ``backend`` plays the device backend."""
 
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from functions.devices import pins
+from functions.devices.pins import pin_record
 from tests.world import World, execute_body, intent, light
 
 LOCK = {
@@ -23,6 +27,8 @@ GARAGE = {
     "willReportState": True,
     "attributes": {"discreteOnlyOpenClose": True},
     "execution": {"mode": "confirmed", "timeoutMs": 200},
+    # Opening a garage asks for a PIN by default; this one's maker turned that off.
+    "secondaryVerification": {"action.devices.commands.OpenClose": "none"},
     "states": {"online": True, "openPercent": 0},
 }
 SCENE = {
@@ -294,3 +300,116 @@ def test_backend_fields_are_not_sent_to_google_in_sync(world: World, home: str) 
     lock = next(d for d in devices if d["id"] == "lock")
     assert "execution" not in lock
     assert "states" not in lock
+
+
+# --- secondary user verification --------------------------------------------------------------
+
+PIN = "4321"
+UNLOCK = ("LockUnlock", {"lock": False})
+
+
+def unlock(world: World, token: str, **challenge: Any) -> dict[str, Any]:
+    body = execute_body(["door"], UNLOCK)
+    if challenge:
+        body["inputs"][0]["payload"]["commands"][0]["execution"][0]["challenge"] = challenge
+    return commands(world.post(body, token))[0]
+
+
+@pytest.fixture
+def door(world: World, user: str) -> str:
+    """An optimistic lock whose user has a PIN; the fixture returns a token."""
+    world.put_device(
+        user,
+        "door",
+        {
+            **LOCK,
+            "execution": {"mode": "optimistic"},
+            "states": {"online": True, "isLocked": True, "isJammed": False},
+        },
+    )
+    world.store.set_pin(user, pin_record(PIN))  # type: ignore[attr-defined]
+    return world.token(user)
+
+
+def test_an_unlock_asks_for_the_pin_and_changes_nothing(world: World, user: str, door: str) -> None:
+    assert unlock(world, door) == {
+        "ids": ["door"],
+        "status": "ERROR",
+        "errorCode": "challengeNeeded",
+        "challengeNeeded": {"type": "pinNeeded"},
+    }
+    assert world.device(user, "door")["states"]["isLocked"] is True
+    assert world.commands(user, "door") == {}
+
+
+def test_a_wrong_pin_then_the_right_one(
+    world: World, user: str, door: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wrong = unlock(world, door, pin="9999")
+    assert wrong["challengeNeeded"] == {"type": "challengeFailedPinNeeded"}
+    assert world.store.pin(user)["failures"] == 1  # type: ignore[attr-defined]
+    right = unlock(world, door, pin=PIN)
+    assert right["status"] == "SUCCESS"
+    assert world.device(user, "door")["states"]["isLocked"] is False
+    assert world.store.pin(user)["failures"] == 0  # type: ignore[attr-defined]
+    record = only_record(world, user, "door")
+    assert PIN not in str(record) and "9999" not in str(record)
+    assert PIN not in capsys.readouterr().out
+
+
+def test_repeated_wrong_pins_lock_out_until_the_cool_down_ends(
+    world: World, user: str, door: str
+) -> None:
+    answers = [unlock(world, door, pin="0000") for _ in range(pins.MAX_FAILURES)]
+    kinds = [a.get("challengeNeeded", {}).get("type", a["errorCode"]) for a in answers]
+    assert kinds == ["challengeFailedPinNeeded"] * (pins.MAX_FAILURES - 1) + [
+        "tooManyFailedAttempts"
+    ]
+    assert unlock(world, door, pin=PIN)["errorCode"] == "tooManyFailedAttempts"
+    assert world.device(user, "door")["states"]["isLocked"] is True
+    record = world.store.pin(user)  # type: ignore[attr-defined]
+    record["lockedUntil"] = datetime.now(UTC) - timedelta(seconds=1)  # the cool-down is over
+    world.store.set_pin(user, record)  # type: ignore[attr-defined]
+    assert unlock(world, door, pin=PIN)["status"] == "SUCCESS"
+
+
+def test_concurrent_wrong_pins_cannot_exceed_the_bound(world: World, user: str, door: str) -> None:
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: unlock(world, door, pin="1111"), range(12)))
+    failed = [
+        a for a in answers if a.get("challengeNeeded", {}).get("type") == "challengeFailedPinNeeded"
+    ]
+    assert len(failed) == pins.MAX_FAILURES - 1
+    assert sum(a["errorCode"] == "tooManyFailedAttempts" for a in answers) == 12 - len(failed)
+    assert unlock(world, door, pin=PIN)["errorCode"] == "tooManyFailedAttempts"
+
+
+def test_locking_needs_no_challenge(world: World, user: str, door: str) -> None:
+    assert unlock(world, door, pin=PIN)["status"] == "SUCCESS"
+    body = execute_body(["door"], ("LockUnlock", {"lock": True}))
+    assert commands(world.post(body, door))[0]["status"] == "SUCCESS"
+
+
+def test_an_ack_needed_command_asks_once_and_runs_on_acknowledgement(
+    world: World, user: str
+) -> None:
+    lamp = {
+        **light(on=False),
+        "secondaryVerification": {"action.devices.commands.OnOff": "ackNeeded"},
+    }
+    world.put_device(user, "lamp", lamp)
+    token = world.token(user)
+    body = execute_body(["lamp"], ("OnOff", {"on": True}))
+    assert commands(world.post(body, token))[0]["challengeNeeded"] == {"type": "ackNeeded"}
+    assert world.device(user, "lamp")["states"]["on"] is False
+    body["inputs"][0]["payload"]["commands"][0]["execution"][0]["challenge"] = {"ack": True}
+    assert commands(world.post(body, token))[0]["status"] == "SUCCESS"
+    assert world.device(user, "lamp")["states"]["on"] is True
+
+
+def test_without_a_pin_an_unlock_still_needs_a_yes(world: World, user: str) -> None:
+    states = {"online": True, "isLocked": True, "isJammed": False}
+    world.put_device(user, "door", {**LOCK, "execution": {"mode": "optimistic"}, "states": states})
+    token = world.token(user)
+    assert unlock(world, token)["challengeNeeded"] == {"type": "ackNeeded"}
+    assert unlock(world, token, ack=True)["status"] == "SUCCESS"

@@ -15,6 +15,8 @@ StatePatches = dict[str, dict[str, Any]]
 """Device id -> the state keys to set on that device's ``states`` map."""
 
 T = TypeVar("T")
+PIN_DOCUMENT = "users/{user}/secrets/pin"
+"""Where a user's PIN record lives (functions.devices.pins); never in a device document."""
 
 # What Firestore can hold (https://firebase.google.com/docs/firestore/quotas#limits): a store
 # adapter may rely on every id and state value it is given passing these checks.
@@ -97,6 +99,8 @@ class Snapshot:
     token: Document | None
     devices: dict[str, Document | None]
     """Requested device id -> its document, or None when it does not exist."""
+    pin: Document | None = None
+    """The user's PIN record (EXECUTE only), or None when the user has none."""
 
 
 @dataclass
@@ -107,9 +111,12 @@ class Changes:
     """Device id -> the state keys to set on that device's ``states`` map."""
     commands: dict[str, dict[str, Document]] = field(default_factory=dict)
     """Device id -> command id -> a new command record, created under the device."""
+    pin: dict[str, Any] | None = None
+    """Fields to update on the user's PIN record (wrong-PIN count, lock), or None."""
 
     def writes(self) -> int:
-        return len(self.states) + sum(len(records) for records in self.commands.values())
+        records = sum(len(records) for records in self.commands.values())
+        return len(self.states) + records + (1 if self.pin else 0)
 
 
 CommandRef = tuple[str, str]

@@ -14,7 +14,7 @@ from google.api_core import exceptions
 from google.cloud import firestore
 from google.cloud.firestore_v1.field_path import FieldPath
 
-from functions.core.repository import Changes, CommandRef, Document, Snapshot
+from functions.core.repository import PIN_DOCUMENT, Changes, CommandRef, Document, Snapshot
 
 T = TypeVar("T")
 USERS = "users"
@@ -129,11 +129,15 @@ class FirestoreStore:
     ) -> T:
         """Read the token and devices, plan, and commit the state patches and the new command
         records atomically, only if no planned device changed since the read (else read and plan
-        again): one read and one commit, as before command records existed."""
-        refs = [self.token(token_hash), *(self.device(user_id, i) for i in device_ids)]
+        again): one read and one commit, as before command records existed. The user's PIN
+        record is read in the same round trip."""
+        pin = self.client.document(PIN_DOCUMENT.format(user=user_id))
+        refs = [self.token(token_hash), *(self.device(user_id, i) for i in device_ids), pin]
 
         def decide(snaps: list[Any]) -> tuple[dict[str, dict[str, Any]], T]:
-            changes, result = plan(_snapshot(snaps, device_ids))
+            snapshot = _snapshot(snaps[:-1], device_ids)
+            snapshot = Snapshot(snapshot.token, snapshot.devices, snaps[-1].to_dict())
+            changes, result = plan(snapshot)
             writes = {
                 self.device(user_id, device_id).path: {
                     FieldPath("states", key).to_api_repr(): value for key, value in patch.items()
@@ -143,6 +147,8 @@ class FirestoreStore:
             for device_id, records in changes.commands.items():
                 for command_id, record in records.items():
                     writes[self.command(user_id, device_id, command_id).path] = dict(record)
+            if changes.pin:
+                writes[pin.path] = dict(changes.pin)
             return writes, result
 
         return read_modify_write(self.client, refs, decide)
@@ -207,6 +213,13 @@ class FirestoreStore:
             }, None
 
         read_modify_write(self.client, [self.user(user_id)], decide)
+
+    def set_pin(self, user_id: str, record: Document) -> None:
+        """Set (or replace) the user's PIN record (functions.devices.pins.pin_record)."""
+        self.client.document(PIN_DOCUMENT.format(user=user_id)).set(dict(record))
+
+    def pin(self, user_id: str) -> Document | None:
+        return self.client.document(PIN_DOCUMENT.format(user=user_id)).get().to_dict()
 
     def is_linked(self, user_id: str) -> bool:
         """True when the user's account is linked to Google (SYNC seen, no DISCONNECT since)."""

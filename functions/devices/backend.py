@@ -9,6 +9,8 @@ A device document may hold, besides Google's SYNC fields and ``states``:
   outcome and answers it, or answers PENDING and follows up when the outcome arrives. Google's
   quality target is a p90 of 1,000 ms for QUERY and EXECUTE per device type (Home Vitals), so the
   wait is bounded below that.
+- ``secondaryVerification``: ``{"<command wire name>": "none" | "ackNeeded" | "pinNeeded"}``,
+  overriding the certification defaults of functions.fulfillment.challenge.
 - ``deviceError``: one of Google's error codes (``deviceJammingDetected``, ``inSoftwareUpdate``,
   ``deviceTurnedOff``...). While it is set the device cannot act: QUERY answers
   ``{"status": "ERROR", "errorCode": ...}`` and EXECUTE refuses every command with it. Non-blocking
@@ -50,6 +52,8 @@ from functions.core.errors import InvalidDevice
 from functions.devices.error_codes import ERROR_CODES
 
 OPTIMISTIC, CONFIRMED = "optimistic", "confirmed"
+NONE, ACK, PIN = "none", "ackNeeded", "pinNeeded"
+CHALLENGES = (NONE, ACK, PIN)
 DEFAULT_TIMEOUT_MS = 700
 """How long a confirmed EXECUTE waits for the backend by default: with the request's own ~20 ms,
 well inside Google's 1,000 ms p90 target."""
@@ -92,6 +96,25 @@ def execution_policy(data: Mapping[str, Any]) -> ExecutionPolicy:
             f"execution.timeoutMs must be an integer in [{MIN_TIMEOUT_MS}, {MAX_TIMEOUT_MS}]"
         )
     return ExecutionPolicy(mode, timeout)
+
+
+def challenge_overrides(data: Mapping[str, Any]) -> dict[str, str]:
+    """The device's ``secondaryVerification``: command wire name -> challenge type, overriding
+    the certification defaults; raises InvalidDevice when malformed."""
+    overrides = data.get("secondaryVerification")
+    if overrides is None:
+        return {}
+    if not isinstance(overrides, Mapping) or not all(
+        isinstance(command, str)
+        and command.startswith("action.devices.commands.")
+        and kind in CHALLENGES
+        for command, kind in overrides.items()
+    ):
+        raise InvalidDevice(
+            "secondaryVerification maps action.devices.commands.* names to one of "
+            f"{list(CHALLENGES)}"
+        )
+    return dict(overrides)
 
 
 def device_error(data: Mapping[str, Any]) -> str | None:

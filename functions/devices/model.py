@@ -10,7 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from functions.core.errors import InvalidDevice
-from functions.devices.backend import ExecutionPolicy, device_error, execution_policy
+from functions.devices.backend import (
+    ExecutionPolicy,
+    challenge_overrides,
+    device_error,
+    execution_policy,
+)
 from functions.devices.device_types import DEVICE_TYPES
 from functions.devices.traits import TRAITS
 from functions.devices.traits.base import Trait
@@ -119,6 +124,7 @@ def parse_device(device_id: str, data: Mapping[str, Any]) -> Device:
     doc.obj("states")
     execution_policy(data)
     device_error(data)
+    challenge_overrides(data)
     trait_attributes = attributes(data.get("attributes") or {})
     for trait_name in traits:
         TRAITS[trait_name].validate_attributes(trait_attributes)

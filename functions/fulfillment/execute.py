@@ -41,12 +41,17 @@ from functions.devices.model import Device, parse_device
 from functions.devices.traits import COMMANDS
 from functions.devices.traits.base import Trait
 from functions.devices.traits.fields import params as param_fields
+from functions.fulfillment.challenge import Verifier, required
 
 
 @dataclass(frozen=True)
 class Execution:
     command: str
     params: Mapping[str, Any]
+    ack: bool = False
+    """The user's acknowledgement of an ``ackNeeded`` challenge (``challenge.ack``)."""
+    pin: str | None = field(default=None, repr=False)
+    """The user's answer to a ``pinNeeded`` challenge (``challenge.pin``); never stored."""
 
 
 @dataclass(frozen=True)
@@ -194,8 +199,10 @@ def plan(
     documents: Mapping[str, Document | None],
     request_id: str,
     now: datetime,
+    pin: Document | None = None,
 ) -> Planned:
-    """The state patches and command records to write, and each device's outcome."""
+    """The state patches, command records and PIN bookkeeping to write, and each device's
+    outcome. A command that needs the user's confirmation runs only with the right answer."""
     devices: dict[str, Device | None] = {}
     for device_id, document in documents.items():
         try:
@@ -205,6 +212,7 @@ def plan(
             devices[device_id] = None
     states = {device_id: dict(device.states) for device_id, device in devices.items() if device}
     planned = Planned()
+    verifier = Verifier(pin, now)
     for command in commands:
         for device_id in command.device_ids:
             device = devices.get(device_id)
@@ -215,29 +223,60 @@ def plan(
             before = states[device_id]
             after, outcome = run_executions(device, before, command.executions)
             if outcome["status"] == "SUCCESS":
-                command_id = new_command_id()
-                executions = [
-                    {"command": e.command, "params": e.params} for e in command.executions
-                ]
-                record = command_record(
-                    request_id, executions, changes(before, after), device.policy, now
-                )
-                planned.changes.commands.setdefault(device_id, {})[command_id] = record
-                if device.policy.confirmed:
-                    after = before
-                    planned.awaiting.append(
-                        Awaiting(
-                            len(planned.results),
-                            device_id,
-                            command_id,
-                            outcome,
-                            device.policy.timeout_ms,
-                        )
+                refused = _challenge(verifier, device, command.executions)
+                if refused:
+                    after, outcome = before, refused
+                else:
+                    after = _record(
+                        planned,
+                        device,
+                        command,
+                        before=before,
+                        after=after,
+                        outcome=outcome,
+                        request_id=request_id,
+                        now=now,
                     )
             states[device_id] = after
             planned.results.append((device_id, outcome))
     planned.changes.states = _patches(devices, states)
+    planned.changes.pin = verifier.update
     return planned
+
+
+def _challenge(
+    verifier: Verifier, device: Device, executions: Sequence[Execution]
+) -> Outcome | None:
+    """The challenge or error to answer instead of running the command, or None."""
+    needed = required(device.data, [(e.command, e.params) for e in executions])
+    ack = all(e.ack for e in executions)
+    pin = next((e.pin for e in executions if e.pin is not None), None)
+    return verifier.answer(needed, ack, pin)
+
+
+def _record(
+    planned: Planned,
+    device: Device,
+    command: Command,
+    *,
+    before: dict[str, Any],
+    after: dict[str, Any],
+    outcome: Outcome,
+    request_id: str,
+    now: datetime,
+) -> dict[str, Any]:
+    """Write the command's record; the device's states after it (unchanged when confirmed)."""
+    command_id = new_command_id()
+    executions = [{"command": e.command, "params": e.params} for e in command.executions]
+    record = command_record(request_id, executions, changes(before, after), device.policy, now)
+    planned.changes.commands.setdefault(device.id, {})[command_id] = record
+    if not device.policy.confirmed:
+        return after
+    index = len(planned.results)
+    planned.awaiting.append(
+        Awaiting(index, device.id, command_id, outcome, device.policy.timeout_ms)
+    )
+    return before
 
 
 def _patches(

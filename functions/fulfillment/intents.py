@@ -24,9 +24,10 @@ from functions.fulfillment.query import query
 
 MAX_DEVICE_IDS = 500
 """Device entries per QUERY: one batched read of at most 501 documents."""
-MAX_EXECUTE_DEVICE_IDS = MAX_WRITES // 2
+MAX_EXECUTE_DEVICE_IDS = (MAX_WRITES - 1) // 2
 """Device entries per EXECUTE, summed over commands, repeats included: each can write a state
-patch and a command record, so one commit stays within Firestore's 500 writes."""
+patch and a command record, and the PIN record one more, so one commit stays within Firestore's
+500 writes."""
 MAX_COMMANDS = 100
 """``payload.commands`` entries per EXECUTE."""
 MAX_EXECUTIONS = 100
@@ -108,7 +109,7 @@ def execute_intent(call: Call) -> dict[str, Any]:
 
     def plan(snapshot: Snapshot) -> tuple[Changes, Planned]:
         tokens.check(snapshot.token, user_id, tokens.ACCESS, call.now)
-        planned = plan_execute(commands, snapshot.devices, call.request_id, call.now)
+        planned = plan_execute(commands, snapshot.devices, call.request_id, call.now, snapshot.pin)
         return planned.changes, planned
 
     planned = call.store.execute(tokens.token_hash(call.token), user_id, readable, plan)
@@ -196,7 +197,13 @@ def _execution(raw: Any) -> Execution:
     params = raw.get("params", {})
     if not isinstance(params, Mapping):
         raise BadRequest("execution[].params must be an object")
-    return Execution(raw["command"], params)
+    challenge = raw.get("challenge", {})
+    if not isinstance(challenge, Mapping):
+        raise BadRequest("execution[].challenge must be an object")
+    ack, pin = challenge.get("ack", False), challenge.get("pin")
+    if not isinstance(ack, bool) or not (pin is None or (isinstance(pin, str) and len(pin) <= 64)):
+        raise BadRequest("execution[].challenge holds ack (boolean) and pin (string)")
+    return Execution(raw["command"], params, ack, pin)
 
 
 def _unique(ids: list[str]) -> list[str]:

@@ -63,6 +63,7 @@ class MemoryStore:
         self.devices: dict[str, dict[str, dict[str, Any]]] = {}
         self.tokens: dict[str, dict[str, Any]] = {}
         self.commands: dict[str, dict[CommandRef, dict[str, Any]]] = {}
+        self.pins: dict[str, dict[str, Any]] = {}
         """User id -> (device id, command id) -> command record."""
         self.round_trips = 0
         self.documents_read = 0
@@ -104,8 +105,12 @@ class MemoryStore:
         plan: Callable[[Snapshot], tuple[Changes, T]],
     ) -> T:
         with self._lock:
-            changes, result = plan(self.read(token_hash, user_id, device_ids))
+            snapshot = self.read(token_hash, user_id, device_ids)
+            pin = copy.deepcopy(self.pins.get(user_id))
+            changes, result = plan(Snapshot(snapshot.token, snapshot.devices, pin))
             _check_writes(user_id, changes)
+            if changes.pin:
+                self.pins[user_id].update(copy.deepcopy(changes.pin))
             if changes.writes():
                 self.round_trips += 1
             for device_id, patch in changes.states.items():
@@ -196,6 +201,12 @@ class MemoryStore:
                 else:
                     record["answer"] = "PENDING"
             return answered
+
+    def set_pin(self, user_id: str, record: Document) -> None:
+        self.pins[user_id] = copy.deepcopy(dict(record))
+
+    def pin(self, user_id: str) -> Document | None:
+        return copy.deepcopy(self.pins.get(user_id))
 
     def set_linked(self, user_id: str, linked: bool) -> None:
         self.round_trips += 1

@@ -1,0 +1,114 @@
+"""Secondary user verification: which commands Google must confirm with the user, and checking
+the user's answer; pure.
+
+https://developers.home.google.com/cloud-to-cloud/enhancements/secondary-user-verification
+Google's certification asks for a PIN (``pinNeeded``) before a command leaves a home unprotected;
+the defaults follow its list. A device overrides them per command in ``secondaryVerification``
+(``{"action.devices.commands.LockUnlock": "ackNeeded"}``; ``"none"`` turns one off).
+
+A challenge is asked after the command was checked (a bad value is refused without asking for a
+PIN) and before anything is written. Google resends the command with ``challenge.ack`` or
+``challenge.pin``. A PIN challenge for a user who never set a PIN falls back to ``ackNeeded``
+(logged), so the command still needs the user's explicit yes.
+"""
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from functions.core import logs
+from functions.devices import pins
+from functions.devices.backend import NONE, PIN, challenge_overrides
+
+C = "action.devices.commands."
+OPENINGS = {"DOOR", "GARAGE", "GATE", "WINDOW"}
+NETWORK = {"NETWORK", "ROUTER"}
+NETWORK_COMMANDS = {
+    C + "Reboot",
+    C + "SoftwareUpdate",
+    C + "EnableDisableGuestNetwork",
+    C + "EnableDisableNetworkProfile",
+    C + "GetGuestNetworkPassword",
+    C + "TestNetworkSpeed",
+}
+STRENGTH = {NONE: 0, "ackNeeded": 1, PIN: 2}
+
+
+def default_challenge(device_type: str, command: str, params: Mapping[str, Any]) -> str:
+    """What Google's certification asks for this command on this type of device."""
+    kind = device_type.rsplit(".", 1)[-1]
+    opening = (command == C + "OpenClose" and (params.get("openPercent") or 0) > 0) or (
+        command == C + "OpenCloseRelative" and (params.get("openRelativePercent") or 0) > 0
+    )
+    if (
+        (command == C + "LockUnlock" and params.get("lock") is False)
+        or (command == C + "ArmDisarm" and (params.get("arm") is False or params.get("cancel")))
+        or (kind in OPENINGS and opening)
+        or (
+            kind in {"CAMERA", "SECURITYSYSTEM"} and command == C + "OnOff" and not params.get("on")
+        )
+        or (kind in NETWORK and command in NETWORK_COMMANDS)
+    ):
+        return PIN
+    return NONE
+
+
+def required(device: Mapping[str, Any], executions: list[tuple[str, Mapping[str, Any]]]) -> str:
+    """The strongest challenge any of a command's executions needs on this device."""
+    overrides = challenge_overrides(device)
+    needed = NONE
+    for command, params in executions:
+        wanted = overrides.get(command, default_challenge(str(device.get("type")), command, params))
+        needed = max(needed, wanted, key=STRENGTH.__getitem__)
+    return needed
+
+
+def challenge_needed(kind: str) -> dict[str, Any]:
+    return {"status": "ERROR", "errorCode": "challengeNeeded", "challengeNeeded": {"type": kind}}
+
+
+TOO_MANY = {"status": "ERROR", "errorCode": "tooManyFailedAttempts"}
+
+
+@dataclass
+class Verifier:
+    """Checks one request's answers against the user's PIN record; checks a PIN once per request
+    and counts one failure per request, however many devices asked for it."""
+
+    record: Mapping[str, Any] | None
+    now: datetime
+    update: dict[str, Any] | None = None
+    """What to write to the PIN document (failures, lock), or None."""
+    _checked: dict[str, bool] = field(default_factory=dict)
+
+    def answer(self, needed: str, ack: bool, pin: str | None) -> dict[str, Any] | None:
+        """None when the command may run, else the challenge or error to answer."""
+        if needed == NONE:
+            return None
+        if needed == PIN and self.record is None:
+            logs.warning("pinNeeded but the user has no PIN; asking for an acknowledgement")
+            needed = "ackNeeded"
+        if needed == "ackNeeded":
+            return None if ack else challenge_needed("ackNeeded")
+        return self._pin_answer(pin)
+
+    def _pin_answer(self, pin: str | None) -> dict[str, Any] | None:
+        assert self.record is not None
+        if pins.locked(self.record, self.now):
+            return dict(TOO_MANY)
+        if pin is None:
+            return challenge_needed(PIN)
+        if pin not in self._checked:
+            self._checked[pin] = pins.matches(self.record, pin)
+            change = (
+                pins.after_success(self.record)
+                if self._checked[pin]
+                else pins.after_failure(self.record, self.now)
+            )
+            self.update = {**(self.update or {}), **change} or None
+        if self._checked[pin]:
+            return None
+        if self.update and self.update.get("lockedUntil"):
+            return dict(TOO_MANY)
+        return challenge_needed("challengeFailedPinNeeded")
