@@ -55,14 +55,22 @@ def on_device_change(event: "CloudEvent") -> None:
 @functions_framework.http
 def account_linking(request: "Request") -> tuple[str, int, dict[str, str]]:
     """OAuth 2.0 account linking: GET/POST /authorize (sign-in page) and POST /token."""
-    from functions.oauth.server import HttpRequest, respond
+    from functions.oauth.server import HttpRequest, respond, source_address, unreadable
 
-    http = HttpRequest(
-        request.method,
-        request.path,
-        request.args,
-        request.form,
-        request.headers.get("Authorization"),
-    )
+    try:
+        http = HttpRequest(
+            request.method,
+            request.path,
+            request.args,
+            request.form,
+            request.headers.get("Authorization"),
+            # Google's front end appends the caller's address as the last entry (see
+            # source_address); several X-Forwarded-For lines are read as one list.
+            source_address(
+                ",".join(request.headers.getlist("X-Forwarded-For")), request.remote_addr
+            ),
+        )
+    except Exception:  # the framework could not parse the query or body
+        return unreadable(request.path).flask()
     answer = respond(wiring.linking(), http, datetime.now(UTC))
     return answer.flask()

@@ -3,9 +3,12 @@ token may be used. Records are dicts as Firestore keeps them; tokens are stored 
 
 - A code lives ``auth_code_ttl_seconds``, is bound to user, client and redirect URI, and is
   single-use: presenting it again revokes every token issued from it (RFC 6749 section 4.1.2).
-- Refresh tokens rotate on use. A rotated token is still accepted while its successor has never
-  been used (the client may have lost the answer); once the successor was used, presenting the
-  old one is a replay and revokes the whole grant.
+- Refresh tokens rotate on use. A rotated token is accepted again (the client lost the answer
+  and retries) only within ``REFRESH_RETRY_GRACE`` of its first use and only while its successor
+  has never been used; the honoured retry supersedes that successor. Anything else is a replay
+  that revokes the whole grant: the old token after the window or after its successor was used,
+  and a superseded token. So if a thief and the legitimate client both hold a grant's tokens,
+  the theft is caught at the latest when the second of them refreshes.
 """
 
 import hmac
@@ -17,6 +20,10 @@ from typing import Any
 from functions.core import tokens
 
 REFRESH = "refresh"
+REFRESH_RETRY_GRACE = timedelta(minutes=2)
+"""How long after its first use a rotated refresh token may be retried (a lost answer): long
+enough for an HTTP client's timeout and retry (account_linking's own timeout is 60 s), short
+enough that a stolen old token is useless soon after the legitimate client refreshed."""
 
 
 class OAuthError(Exception):
@@ -49,6 +56,16 @@ def check_client(client_id: str, secret: str, expected_id: str, expected_secret:
 
 def new_secret() -> str:
     return secrets.token_urlsafe(32)
+
+
+def new_request_id() -> str:
+    """A sign-in request's id: 256 random bits as 64 hex digits (a safe Firestore id)."""
+    return secrets.token_hex(32)
+
+
+def is_request_id(value: str) -> bool:
+    """Whether ``value`` can be a sign-in request's id; checked before it becomes a path."""
+    return len(value) == 64 and all(c in "0123456789abcdef" for c in value)
 
 
 def code_record(
@@ -126,14 +143,23 @@ def issue(
 def check_refresh(
     record: dict[str, Any] | None, successor: dict[str, Any] | None, client_id: str, now: datetime
 ) -> None:
-    """A refresh token may be used if it is live and no newer token of its grant was used."""
+    """A refresh token may be used if it is live and either unused, or a retry within the grace
+    window of its first use while its successor is unused; raises Replay for a superseded or
+    replayed token."""
     if record is None or record.get("kind") != REFRESH:
         raise OAuthError("invalid_grant", "unknown refresh token")
     if record.get("clientId") != client_id:
         raise OAuthError("invalid_grant", "refresh token issued to another client")
+    if record.get("superseded"):
+        raise Replay(record["grantId"], "refresh token superseded by a retry of its predecessor")
     if record.get("revoked") is not False:
         raise OAuthError("invalid_grant", "refresh token revoked")
     if record["expiresAt"] <= now:
         raise OAuthError("invalid_grant", "refresh token expired")
+    if not record.get("used"):
+        return
     if successor is not None and successor.get("used"):
         raise Replay(record["grantId"], "refresh token already rotated and its successor used")
+    used_at = record.get("usedAt")
+    if not isinstance(used_at, datetime) or now - used_at > REFRESH_RETRY_GRACE:
+        raise Replay(record["grantId"], "refresh token already rotated; retry window over")

@@ -1,19 +1,23 @@
 """Account linking's Firestore records: sign-in requests, codes, tokens, failure counters.
 
-``authRequests/{id}``: a pending sign-in (client, redirect URI, state, expiry).
+``authRequests/{id}``: a pending sign-in (client, redirect URI, state, expiry); the id is
+checked by the caller (64 hex digits) before it becomes a document path.
 ``authCodes/{sha256(code)}``: an authorization code. ``tokens/{sha256(token)}``: access and
-refresh tokens (the same collection the fulfillment checks). ``signInFailures/{key}``: failed
-attempts per user and per client in a fixed window. Every change that depends on what was read
-is one optimistic transaction (``store.read_modify_write``).
+refresh tokens (the same collection the fulfillment checks). ``signInFailures/{key}``: attempts
+per account or per source address in a fixed window (``key`` is a hash; ``expiresAt``, the
+window's end, lets a Firestore TTL policy delete spent counters). Every change that
+depends on what was read is atomic: an optimistic transaction (``store.read_modify_write``) or
+a write with a precondition.
 """
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from google.api_core import exceptions
 from google.cloud import firestore
 
-from functions.core.store import TOKENS, read_modify_write, revoke_all
+from functions.core.store import TOKENS, ConflictError, read_modify_write, revoke_all
 from functions.oauth.grants import Issued
 
 REQUESTS = "authRequests"
@@ -45,11 +49,21 @@ class OAuthRecords:
     def request(self, request_id: str) -> dict[str, Any] | None:
         return _data(self._doc(REQUESTS, request_id).get())
 
-    def close_request(self, request_id: str) -> None:
-        self._doc(REQUESTS, request_id).delete()
-
-    def save_code(self, code_hash: str, record: dict[str, Any]) -> None:
-        self._doc(CODES, code_hash).create(record)
+    def claim_request(
+        self, request_id: str, code: tuple[str, dict[str, Any]] | None = None
+    ) -> bool:
+        """Use a sign-in request up: delete it, only if it still exists, and in the same atomic
+        commit create the code ``(hash, record)`` if one is given. False when a concurrent
+        submission of the same page claimed it first (nothing is written then)."""
+        batch = self.client.batch()
+        batch.delete(self._doc(REQUESTS, request_id), option=self.client.write_option(exists=True))
+        if code is not None:
+            batch.create(self._doc(CODES, code[0]), code[1])
+        try:
+            batch.commit()
+        except (exceptions.NotFound, exceptions.FailedPrecondition):
+            return False
+        return True
 
     def exchange_code(
         self, code_hash: str, check: Callable[[dict[str, Any] | None], None], issued: Issued
@@ -77,12 +91,14 @@ class OAuthRecords:
         check: RefreshCheck,
         issued: Issued,
         new_refresh_hash: str,
+        now: datetime,
     ) -> None:
-        """Atomically: check the refresh token (and its successor), mark it used with the new
-        successor, revoke an unused older successor, and store the issued tokens."""
+        """Atomically: check the refresh token (and its successor), mark it used (when first
+        used: ``usedAt``) with the new successor, mark an unused older successor revoked and
+        ``superseded`` (presenting it later is a replay), and store the issued tokens."""
         for _ in range(STALE_ATTEMPTS):
             try:
-                self._rotate(refresh_hash, check, issued, new_refresh_hash)
+                self._rotate(refresh_hash, check, issued, new_refresh_hash, now)
                 return
             except Stale:
                 continue
@@ -94,6 +110,7 @@ class OAuthRecords:
         check: RefreshCheck,
         issued: Issued,
         new_refresh_hash: str,
+        now: datetime,
     ) -> None:
         current = self.token(refresh_hash) or {}
         old_successor = current.get("successor")
@@ -108,9 +125,12 @@ class OAuthRecords:
                 raise Stale
             successor = snaps[1].to_dict() if old_successor and snaps[1].exists else None
             check(record, successor)
-            writes = {snaps[0].reference.path: {"used": True, "successor": new_refresh_hash}}
-            if old_successor:
-                writes[snaps[1].reference.path] = {"revoked": True}
+            used: dict[str, Any] = {"used": True, "successor": new_refresh_hash}
+            if not (record or {}).get("usedAt"):
+                used["usedAt"] = now
+            writes = {snaps[0].reference.path: used}
+            if old_successor and snaps[1].exists:
+                writes[snaps[1].reference.path] = {"revoked": True, "superseded": True}
             writes.update({self._doc(TOKENS, h).path: r for h, r in issued.records.items()})
             return writes, None
 
@@ -123,22 +143,55 @@ class OAuthRecords:
         )
         return revoke_all(self.client, live)
 
-    def failures(self, key: str, now: datetime, window: timedelta) -> int:
-        data = self._doc(FAILURES, key).get().to_dict() or {}
-        return int(data.get("count", 0)) if data.get("since", now) > now - window else 0
+    def reserve(self, limits: dict[str, int], now: datetime, window: timedelta) -> bool:
+        """Atomically count one attempt against every counter ``key -> limit``, or none when
+        any counter already reached its limit in the current window (then False). Also False when
+        concurrent attempts on one counter kept colliding (only heavy use of one account or one
+        address does that)."""
+        refs = [self._doc(FAILURES, key) for key in limits]
 
-    def add_failure(self, key: str, now: datetime, window: timedelta) -> None:
-        """Count one failed attempt in the current window (a new window when the last ended)."""
+        def decide(snaps: list[Any]) -> tuple[dict[str, dict[str, Any]], bool]:
+            current = [_window(snap, now, window) for snap in snaps]
+            if any(
+                count >= limit for (_, count), limit in zip(current, limits.values(), strict=True)
+            ):
+                return {}, False
+            return {
+                snap.reference.path: {
+                    "since": since,
+                    "count": count + 1,
+                    "expiresAt": since + window,
+                }
+                for snap, (since, count) in zip(snaps, current, strict=True)
+            }, True
+
+        try:
+            return read_modify_write(self.client, refs, decide)
+        except ConflictError:
+            return False  # the counter is too busy: refuse, as for a full one
+
+    def release(self, keys: list[str], now: datetime, window: timedelta) -> None:
+        """Take back one attempt from each counter (it did not fail), in the current window."""
+        refs = [self._doc(FAILURES, key) for key in keys]
 
         def decide(snaps: list[Any]) -> tuple[dict[str, dict[str, Any]], None]:
-            data = snaps[0].to_dict() or {}
-            if data.get("since", now - window) > now - window:
-                update = {"since": data["since"], "count": int(data.get("count", 0)) + 1}
-            else:
-                update = {"since": now, "count": 1}
-            return {snaps[0].reference.path: update}, None
+            writes = {}
+            for snap in snaps:
+                since, count = _window(snap, now, window)
+                if snap.exists and count > 0:
+                    writes[snap.reference.path] = {"since": since, "count": count - 1}
+            return writes, None
 
-        read_modify_write(self.client, [self._doc(FAILURES, key)], decide)
+        read_modify_write(self.client, refs, decide)
+
+
+def _window(snap: Any, now: datetime, window: timedelta) -> tuple[datetime, int]:
+    """A counter's window start and count, or a fresh window when the stored one has ended."""
+    data = snap.to_dict() if snap.exists else None
+    since = (data or {}).get("since")
+    if not isinstance(since, datetime) or since <= now - window:
+        return now, 0
+    return since, int(data.get("count", 0)) if data else 0
 
 
 def _data(snap: Any) -> dict[str, Any] | None:

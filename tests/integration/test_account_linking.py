@@ -15,13 +15,14 @@ from functions.core.store import FirestoreStore
 from functions.fulfillment.webhook import respond as fulfillment_respond
 from functions.oauth.identity import SignInFailed
 from functions.oauth.records import OAuthRecords
-from functions.oauth.server import CLIENT_FAILURE_LIMIT, USER_FAILURE_LIMIT, HttpRequest, Linking
+from functions.oauth.server import TOKEN_SOURCE_LIMIT, USER_FAILURE_LIMIT, HttpRequest, Linking
 from functions.oauth.server import respond as linking_respond
 from tests.world import intent
 
 PROJECT = "demo-linking"
 GOOGLE = f"https://oauth-redirect.googleusercontent.com/r/{PROJECT}"
 SECRET = "client-secret-for-tests"
+USER_ADDRESS = "192.0.2.10"
 
 
 class Passwords:
@@ -73,10 +74,10 @@ def call(
     form: dict | None = None,
     authorization: str | None = None,
     now: datetime = NOW,
+    source: str = USER_ADDRESS,
 ):
-    return linking_respond(
-        linking, HttpRequest(method, path, query or {}, form or {}, authorization), now
-    )
+    request = HttpRequest(method, path, query or {}, form or {}, authorization, source)
+    return linking_respond(linking, request, now)
 
 
 def authorize_query(**changes: str) -> dict[str, str]:
@@ -100,13 +101,21 @@ def request_id(page: str) -> str:
     return page.split('name="request" value="')[1].split('"', maxsplit=1)[0]
 
 
-def sign_in(linking: Linking, email: str, password: str, action: str = "link", **query: str):
+def sign_in(
+    linking: Linking,
+    email: str,
+    password: str,
+    action: str = "link",
+    source: str = USER_ADDRESS,
+    **query: str,
+):
     page = call(linking, "GET", "/account_linking/authorize", query=authorize_query(**query))
     assert page.status == 200
     return call(
         linking,
         "POST",
         "/account_linking/authorize",
+        source=source,
         form={
             "request": request_id(page.body),
             "email": email,
@@ -330,10 +339,12 @@ def test_refresh_rotates_and_keeps_the_user_linked(linking, store, person) -> No
 def test_a_lost_refresh_answer_can_be_retried(linking, store, person) -> None:
     first = linked(linking, person)
     lost = json.loads(refresh(linking, first["refresh_token"]).body)
-    retried = refresh(linking, first["refresh_token"])
+    retried = refresh(linking, first["refresh_token"], now=NOW + timedelta(seconds=30))
     assert retried.status == 200, "the successor was never used, so the client may retry"
+    newer = json.loads(refresh(linking, json.loads(retried.body)["refresh_token"]).body)
+    assert sync_status(store, newer["access_token"]) == 200
     assert error_of(refresh(linking, lost["refresh_token"])) == (400, "invalid_grant")
-    assert refresh(linking, json.loads(retried.body)["refresh_token"]).status == 200
+    assert sync_status(store, newer["access_token"]) == 401, "a superseded token is a replay"
 
 
 def test_a_replayed_refresh_token_revokes_the_grant(linking, store, person) -> None:
@@ -365,7 +376,7 @@ def test_disconnect_revokes_refresh_tokens_and_relinking_works(linking, store, p
     assert sync_status(store, again["access_token"]) == 200
 
 
-def test_failed_client_attempts_are_rate_limited(linking: Linking) -> None:
+def test_failed_client_attempts_are_rate_limited_per_source(linking: Linking) -> None:
     form = {
         "grant_type": "authorization_code",
         "code": "x",
@@ -373,10 +384,12 @@ def test_failed_client_attempts_are_rate_limited(linking: Linking) -> None:
         "client_id": f"bot-{uuid.uuid4().hex[:6]}",
         "client_secret": "guess",
     }
+    source = f"2001:db8:{uuid.uuid4().int % 65000:x}::1"
     statuses = [
-        call(linking, "POST", "/token", form=form).status for _ in range(CLIENT_FAILURE_LIMIT + 1)
+        call(linking, "POST", "/token", form=form, source=source).status
+        for _ in range(TOKEN_SOURCE_LIMIT + 1)
     ]
-    assert statuses[:-1] == [401] * CLIENT_FAILURE_LIMIT and statuses[-1] == 429
+    assert statuses[:-1] == [401] * TOKEN_SOURCE_LIMIT and statuses[-1] == 429
 
 
 def test_methods_and_paths(linking: Linking) -> None:

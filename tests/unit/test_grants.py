@@ -94,8 +94,47 @@ def test_refresh_refusals(record, client, when) -> None:
     assert refused.value.error == "invalid_grant"
 
 
-def test_a_rotated_refresh_token_is_fine_until_its_successor_is_used() -> None:
-    grants.check_refresh(refresh_record(), {"used": False}, "google", NOW)
+def test_an_unused_refresh_token_ignores_any_successor() -> None:
+    grants.check_refresh(refresh_record(), None, "google", NOW)
+
+
+GRACE = grants.REFRESH_RETRY_GRACE
+
+
+def rotated(**changes: object) -> dict:
+    return refresh_record(used=True, usedAt=NOW, successor="next", **changes)
+
+
+def test_a_rotated_refresh_token_may_be_retried_in_the_window_while_its_successor_is_unused() -> (
+    None
+):
+    grants.check_refresh(rotated(), {"used": False}, "google", NOW + GRACE)
+    grants.check_refresh(rotated(), None, "google", NOW + timedelta(seconds=1))
+
+
+@pytest.mark.parametrize(
+    ("record", "successor", "when"),
+    [
+        (rotated(), {"used": True}, NOW),
+        (rotated(), {"used": False}, NOW + GRACE + timedelta(seconds=1)),
+        (refresh_record(used=True, successor="next"), {"used": False}, NOW),
+        (refresh_record(revoked=True, superseded=True), None, NOW),
+        (rotated(revoked=True, superseded=True), None, NOW),
+    ],
+)
+def test_replays_revoke_the_grant(record, successor, when) -> None:
     with pytest.raises(Replay) as replay:
-        grants.check_refresh(refresh_record(), {"used": True}, "google", NOW)
+        grants.check_refresh(record, successor, "google", when)
     assert replay.value.grant_id == "g1"
+
+
+def test_a_superseded_token_of_another_client_is_no_replay() -> None:
+    with pytest.raises(OAuthError) as refused:
+        grants.check_refresh(refresh_record(revoked=True, superseded=True), None, "other", NOW)
+    assert not isinstance(refused.value, Replay)
+
+
+@pytest.mark.parametrize("value", ["__x__", ".", "..", "g" * 64, "0" * 63, "0" * 65, "A" * 64, ""])
+def test_request_ids_are_checked_before_they_become_paths(value: str) -> None:
+    assert not grants.is_request_id(value)
+    assert grants.is_request_id(grants.new_request_id())
