@@ -16,7 +16,7 @@ NODE_INSTALLED := node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help venv checkov node-deps browser-deps run test bench check fmt token demo plan deploy clean
+.PHONY: help venv checkov node-deps browser-deps run test bench check fmt token demo speaker plan deploy clean
 
 help:
 	@echo "make run      local stack: emulators, the three functions, local Home Graph, demo home"
@@ -25,6 +25,7 @@ help:
 	@echo "make check    ruff, mypy (never edits files); make fmt formats"
 	@echo "make token USER_ID=<id>   a fresh access token on the running local stack"
 	@echo "make demo ARGS='state desk-outlet on=true'   act as a device backend (make demo for help)"
+	@echo "make speaker ARGS='dnd on'   act on make run's fake Google Home speaker (make speaker for help)"
 	@echo "make plan / make deploy   terraform plan / apply with terraform/$(TFVARS) (docs/deployment.md)"
 	@echo "make node-deps      firebase-tools (Auth emulator) into node_modules/ with npm ci"
 	@echo "make browser-deps   Debian's chromium for the browser tests, if $(CHROMIUM) is missing"
@@ -83,6 +84,9 @@ token: venv
 
 demo: venv
 	@$(PY) -m devstack.demo $(ARGS)
+
+speaker: venv
+	@$(PY) -m devstack.fake_speaker_cli $(ARGS)
 
 plan:
 	terraform -chdir=terraform init -input=false

@@ -6,6 +6,8 @@ docs/devices.md shows these same documents; a test keeps them equal.
 from typing import Any
 
 T = "action.devices.traits."
+SPEAKER_NAME = "Bedroom speaker"
+"""The fake Google Home speaker that ``make run`` bridges (devstack/fake_speaker.py)."""
 INFO = {"manufacturer": "Acme", "model": "demo-1", "hwVersion": "1.0", "swVersion": "1.0.0"}
 
 DEMO_DEVICES: dict[str, dict[str, Any]] = {
@@ -187,6 +189,18 @@ DEMO_DEVICES: dict[str, dict[str, Any]] = {
         "willReportState": True,
         "roomHint": "Garage",
         "states": {"online": False, "on": False},
+    },
+    "bedroom-speaker-dnd": {
+        "type": "action.devices.types.SWITCH",
+        "traits": [T + "OnOff"],
+        "name": {"name": "Bedroom speaker Do Not Disturb"},
+        "willReportState": True,
+        "deviceInfo": {
+            "manufacturer": "Google",
+            "model": "Google Nest Mini",
+            "swVersion": "1.56.500000",
+        },
+        "states": {"online": True, "on": False},
     },
 }
 

@@ -10,7 +10,9 @@ import sys
 from dataclasses import asdict
 from pathlib import Path
 
-from devstack.demo_home import seed
+from bridge.runtime import Bridge
+from devstack.demo_home import SPEAKER_NAME, seed
+from devstack.fake_speaker import FakeSpeaker
 from devstack.local import PROJECT, ROOT, STATE_FILE, emulator_address, running_stack
 from devstack.stack import LocalStack, Ports
 
@@ -62,6 +64,50 @@ def refuse_to_start(ports: Ports) -> str | None:
     return "\n".join(lines)
 
 
+def start_speaker_bridge(stack: LocalStack, logs: Path) -> tuple[FakeSpeaker, Bridge]:
+    """A fake speaker on 127.0.0.1, and the LAN bridge for the demo home, signed in as the
+    demo home's own bridge user (firestore.rules limit it to users/demo/...)."""
+    import logging
+
+    from bridge import logs as bridge_logs
+    from bridge.budget import Budget
+    from bridge.credential import provision
+    from bridge.firestore_store import FirestoreHomeStore
+    from bridge.runtime import Settings
+    from bridge.speaker.adapter import SpeakerAdapter
+    from bridge.speaker.client import SpeakerClient
+    from bridge.speaker.discovery import StaticDiscovery
+    from bridge.speaker.pins import PinStore
+    from bridge.speaker.tokens import HomeGraphTokens
+    from devstack.auth_emulator import API_KEY
+
+    assert stack.auth
+    handler = logging.FileHandler(logs / "bridge.log")
+    handler.setFormatter(bridge_logs.JsonFormatter())
+    bridge_logs.LOGGER.handlers[:] = [handler]
+    bridge_logs.LOGGER.setLevel(logging.INFO)
+    bridge_logs.LOGGER.propagate = False
+    speaker = FakeSpeaker(SPEAKER_NAME).start()
+    try:
+        account = provision(
+            PROJECT, API_KEY, DEMO_USER, admin_bearer="owner", auth_emulator=stack.auth.host
+        )
+        # Google's Home Graph hands out local tokens; here the fake speaker's own is the answer.
+        tokens = HomeGraphTokens(lambda: {SPEAKER_NAME: speaker.token}, min_interval=0)
+        client = SpeakerClient(Budget(60, 6), PinStore(), tokens)
+        discovery = StaticDiscovery({SPEAKER_NAME: f"127.0.0.1:{speaker.port}"})
+        bridge = Bridge(
+            SpeakerAdapter(discovery, client),
+            FirestoreHomeStore.connect(account),
+            Settings(poll_interval=5, retry_base=2, heartbeat_interval=30),
+            name="make-run",
+        ).start()
+    except BaseException:
+        speaker.stop()
+        raise
+    return speaker, bridge
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--firestore-port", type=int, help="default: firebase.json's")
@@ -94,6 +140,8 @@ def main(argv: list[str]) -> int:
         ports=ports,
         settings={"REQUEST_SYNC_MIN_INTERVAL_SECONDS": "2"},
     )
+    speaker: FakeSpeaker | None = None
+    bridge: Bridge | None = None
     try:
         stack.start()
         assert stack.homegraph and stack.firestore and stack.pubsub and stack.auth and stack.google
@@ -101,7 +149,8 @@ def main(argv: list[str]) -> int:
         stack.add_person(DEMO_USER, DEMO_EMAIL, DEMO_PASSWORD)
         stack.link(DEMO_USER)
         token = stack.token_for(DEMO_USER)
-        state = {"pid": os.getpid(), "homegraph": stack.homegraph.url}
+        speaker, bridge = start_speaker_bridge(stack, ROOT / ".devstack")
+        state = {"pid": os.getpid(), "homegraph": stack.homegraph.url, "speaker": speaker.url}
         STATE_FILE.write_text(json.dumps({**state, "firestore": stack.firestore.host}))
         url = stack.url("fulfillment")
         print(
@@ -116,6 +165,7 @@ Local stack is up (project {PROJECT}).
   account_linking     {stack.url("linking")}authorize and {stack.url("linking")}token
   Auth emulator       {stack.auth.host}   (FIREBASE_AUTH_EMULATOR_HOST)
   demo home           user '{DEMO_USER}', {devices} devices, linked
+  fake speaker        {speaker.url}  (LAN bridge: bedroom-speaker-dnd, polls every 5 s)
 
 Try it:
   curl -s {url} -H 'Authorization: Bearer {token}' \\
@@ -125,6 +175,7 @@ Try it:
 Walk-through (another terminal; README "Watch Home Graph follow Firestore"):
   make demo ARGS="state desk-outlet on=true"     then   make demo ARGS="google desk-outlet"
   make demo ARGS="add hall-light"                then   make demo ARGS="google"
+  make speaker ARGS="dnd on"                     then   make demo ARGS="google bedroom-speaker-dnd"
 
 Account linking as Google does it: open {stack.google.start_url} in a browser,
   sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}; Google's side exchanges the code and calls SYNC.
@@ -140,6 +191,10 @@ Another token: make token USER_ID={DEMO_USER}      Logs: .devstack/*.log      St
     finally:
         with contextlib.suppress(OSError):  # after a hangup the terminal is gone
             print("stopping ...", flush=True)
+        if bridge is not None:
+            bridge.stop()
+        if speaker is not None:
+            speaker.stop()
         stack.stop()
         STATE_FILE.unlink(missing_ok=True)
 

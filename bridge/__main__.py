@@ -1,0 +1,151 @@
+"""``python -m bridge``: the LAN device backend for Google Home / Nest speakers (docs/lan.md).
+
+inventory                      speakers on the LAN (mDNS, or --static), token-free
+run --credential FILE          the long-running backend for one home (JSON logs on stderr)
+probe --host IP                what each endpoint answers (for firmware reports)
+"""
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from pathlib import Path
+from typing import Any
+
+from bridge import logs
+from bridge.budget import Budget
+from bridge.runtime import Bridge, Settings
+from bridge.speaker.adapter import SpeakerAdapter
+from bridge.speaker.client import SpeakerClient, Target
+from bridge.speaker.discovery import Discovery, StaticDiscovery, ZeroconfDiscovery, ip_literal
+from bridge.speaker.pins import PinStore
+from bridge.speaker.probe import probe
+from bridge.speaker.tokens import HomeGraphTokens, TokenSource, file_fetch
+
+STATE_DIR = Path.home() / ".config" / "smarthome-bridge"
+
+
+def discovery(args: argparse.Namespace) -> Discovery:
+    if args.static:
+        return StaticDiscovery(json.loads(Path(args.static).read_text()))
+    return ZeroconfDiscovery()
+
+
+def tokens(args: argparse.Namespace) -> TokenSource | None:
+    if getattr(args, "tokens", None):
+        return HomeGraphTokens(file_fetch(Path(args.tokens)))
+    if getattr(args, "master_token_file", None):  # pragma: no cover - optional extra
+        from bridge.speaker.tokens import glocaltokens_fetch
+
+        secret = json.loads(Path(args.master_token_file).read_text())
+        return HomeGraphTokens(glocaltokens_fetch(secret["username"], secret["masterToken"]))
+    return None
+
+
+def client(args: argparse.Namespace, source: TokenSource | None) -> SpeakerClient:
+    state = Path(args.state_dir)
+    state.mkdir(parents=True, exist_ok=True)
+    return SpeakerClient(
+        Budget(args.budget_per_minute, args.budget_burst),
+        PinStore(state / "pins.json"),
+        source,
+        timeout=args.timeout,
+    )
+
+
+def inventory(args: argparse.Namespace) -> int:
+    adapter = SpeakerAdapter(discovery(args), client(args, None))
+    for found in adapter.discover():
+        print(
+            json.dumps(
+                {
+                    "key": found.key,
+                    "name": found.name,
+                    "host": found.host,
+                    "model": found.model,
+                    "firmware": found.firmware,
+                }
+            )
+        )
+    return 0
+
+
+def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
+    from bridge.credential import BridgeAccount
+    from bridge.firestore_store import FirestoreHomeStore
+
+    logs.setup()
+    account = BridgeAccount.load(Path(args.credential))
+    adapter = SpeakerAdapter(
+        discovery(args),
+        client(args, tokens(args)),
+        alarm_switch=args.alarm_switch,
+        restart_scene=args.restart_scene,
+    )
+    settings = Settings(poll_interval=args.poll_interval, retry_base=min(15.0, args.poll_interval))
+    bridge = Bridge(adapter, FirestoreHomeStore.connect(account), settings, name=args.name)
+    stop = stop or threading.Event()
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, lambda *_: stop.set())
+    bridge.start()
+    try:
+        stop.wait()
+    finally:
+        bridge.stop()
+    return 0
+
+
+def probe_command(args: argparse.Namespace) -> int:
+    where = Target("probe", "", ip_literal(args.host), args.port)
+    speaker = client(args, tokens(args))
+    if args.token_env:
+        import os
+
+        token = os.environ[args.token_env]
+        speaker.tokens = HomeGraphTokens(lambda: {"probe": token})
+    print(json.dumps(probe(speaker, where), indent=2))
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(
+        prog="python -m bridge",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    main.add_argument("--state-dir", default=str(STATE_DIR), help="pins.json lives here")
+    main.add_argument("--timeout", type=float, default=3.0, help="per request, seconds")
+    main.add_argument("--budget-per-minute", type=float, default=6.0)
+    main.add_argument("--budget-burst", type=int, default=6)
+    commands = main.add_subparsers(dest="command", required=True)
+    found = commands.add_parser("inventory", help="speakers on the LAN, token-free")
+    found.add_argument("--static", help="JSON file {name: ip} instead of mDNS")
+    running = commands.add_parser("run", help="the long-running backend for one home")
+    running.add_argument("--credential", required=True, help="the bridge's home-limited account")
+    running.add_argument("--static", help="JSON file {name: ip} instead of mDNS")
+    running.add_argument("--tokens", help="JSON file {name: local token}, kept current elsewhere")
+    running.add_argument("--master-token-file", help="JSON {username, masterToken} (glocaltokens)")
+    running.add_argument("--poll-interval", type=float, default=180.0)
+    running.add_argument("--alarm-switch", action="store_true", help="opt-in: alarm ringing switch")
+    running.add_argument("--restart-scene", action="store_true", help="opt-in: restart scene")
+    running.add_argument("--name", default="bridge", help="this box's name in the heartbeat")
+    probing = commands.add_parser("probe", help="what each endpoint answers")
+    probing.add_argument("--host", required=True, help="the speaker's IP address")
+    probing.add_argument("--port", type=int, default=8443)
+    probing.add_argument("--tokens", help="JSON file {probe: local token}")
+    probing.add_argument("--token-env", help="environment variable holding the local token")
+    return main
+
+
+def main(argv: list[str]) -> int:
+    args: Any = parser().parse_args(argv)
+    if args.command == "inventory":
+        return inventory(args)
+    if args.command == "run":
+        return run(args)
+    return probe_command(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,93 @@
+"""The HomeStore on Firestore, signed in as the bridge's home-limited user (credential.py).
+
+google-cloud-firestore takes the bridge's credentials as any google-auth credentials: in
+production its gRPC channel sends the Firebase ID token as the bearer, so security rules apply.
+The emulator client always sends ``Bearer owner`` (rules bypassed); ``HomeClient`` sends the ID
+token there too, so the local stack and the tests run under the same rules as production.
+"""
+
+import os
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from google.api_core import exceptions
+from google.cloud import firestore
+from google.cloud.firestore_v1 import _helpers
+
+from bridge.contract import SIDE_COLLECTION, check_document
+from bridge.credential import BridgeAccount, BridgeCredentials
+from bridge.store import Listener, Snapshot
+
+
+class HomeClient(firestore.Client):
+    """A Firestore client whose every call carries the bridge user's ID token."""
+
+    def __init__(self, credentials: BridgeCredentials, project: str) -> None:
+        super().__init__(project=project, credentials=credentials)
+        self.bridge_credentials = credentials
+
+    @property
+    def _rpc_metadata(self) -> list[tuple[str, str]]:
+        metadata: list[tuple[str, str]] = list(_helpers.metadata_with_prefix(self._database_string))
+        if os.environ.get("FIRESTORE_EMULATOR_HOST"):
+            metadata.append(("authorization", f"Bearer {self.bridge_credentials.id_token}"))
+        return metadata
+
+
+class FirestoreHomeStore:
+    """``users/{home}/devices/*`` and ``users/{home}/lan/*`` through a Firestore client."""
+
+    def __init__(self, client: firestore.Client, home: str) -> None:
+        self.client = client
+        self.home = home
+        self._user = client.collection("users").document(home)
+
+    @classmethod
+    def connect(cls, account: BridgeAccount) -> "FirestoreHomeStore":
+        return cls(HomeClient(BridgeCredentials(account), account.project), account.home)
+
+    def _device(self, device_id: str) -> Any:
+        return self._user.collection("devices").document(device_id)
+
+    def read(self, device_id: str) -> Snapshot:
+        snapshot = self._device(device_id).get()
+        if not snapshot.exists:
+            return Snapshot(device_id, None, None)
+        return Snapshot(device_id, snapshot.to_dict(), snapshot.update_time)
+
+    def create(self, device_id: str, document: Mapping[str, Any]) -> bool:
+        check_document(document)
+        try:
+            self._device(device_id).create(dict(document))
+        except exceptions.Conflict:
+            return False
+        return True
+
+    def update_states(
+        self, device_id: str, states: Mapping[str, Any], *, version: Any = None
+    ) -> bool:
+        updates = {f"states.{key}": value for key, value in states.items()}
+        option = self.client.write_option(last_update_time=version) if version else None
+        try:
+            if option is None:
+                self._device(device_id).update(updates)
+            else:
+                self._device(device_id).update(updates, option=option)
+        except (exceptions.FailedPrecondition, exceptions.NotFound):
+            return False
+        return True
+
+    def write_side(self, name: str, data: Mapping[str, Any]) -> None:
+        self._user.collection(SIDE_COLLECTION).document(name).set(dict(data))
+
+    def watch(self, listener: Listener) -> Callable[[], None]:
+        def on_snapshot(_docs: Any, changes: Any, _read_time: Any) -> None:
+            for change in changes:
+                document = change.document
+                if change.type.name == "REMOVED":
+                    listener(Snapshot(document.id, None, None))
+                else:
+                    listener(Snapshot(document.id, document.to_dict(), document.update_time))
+
+        watch = self._user.collection("devices").on_snapshot(on_snapshot)
+        return watch.unsubscribe  # type: ignore[no-any-return]
