@@ -8,6 +8,10 @@ USER_ID ?= demo
 # checkov lives in its own virtualenv: its dependency tree must not move the product's pins.
 CHECKOV_VENV := .venv-checkov
 CHECKOV_INSTALLED := $(CHECKOV_VENV)/.installed
+# The google provider's schema for tests/unit/test_terraform_schema.py: CDK for Terraform bindings
+# wheels, only downloaded (pinned with hashes; the test reads the JSON schema inside, no install).
+SCHEMA_DIR := .terraform-schema
+SCHEMA_INSTALLED := $(SCHEMA_DIR)/.installed
 # Variables file for plan/deploy, relative to terraform/.
 TFVARS ?= terraform.tfvars
 # firebase-tools (the Auth emulator), pinned in package-lock.json; and Debian's Chromium for the
@@ -16,7 +20,7 @@ NODE_INSTALLED := node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help venv checkov node-deps browser-deps run test bench check fmt token demo speaker plan deploy clean
+.PHONY: help venv checkov schema node-deps browser-deps run test bench check fmt token pin demo speaker plan deploy clean
 
 help:
 	@echo "make run      local stack: emulators, the three functions, local Home Graph, demo home"
@@ -24,6 +28,7 @@ help:
 	@echo "make bench    figures against floors measured side by side (docs/performance.md)"
 	@echo "make check    ruff, mypy (never edits files); make fmt formats"
 	@echo "make token USER_ID=<id>   a fresh access token on the running local stack"
+	@echo "make pin USER_ID=<id> PIN=<digits>   set a user's PIN on the running local stack"
 	@echo "make demo ARGS='state desk-outlet on=true'   act as a device backend (make demo for help)"
 	@echo "make speaker ARGS='dnd on'   act on make run's fake Google Home speaker (make speaker for help)"
 	@echo "make plan / make deploy   terraform plan / apply with terraform/$(TFVARS) (docs/deployment.md)"
@@ -44,6 +49,15 @@ $(CHECKOV_INSTALLED): requirements-checkov.txt
 
 checkov: $(CHECKOV_INSTALLED)
 
+# About 115 MB; the test caches what it reads from them as JSON beside them (about 2 MB).
+$(SCHEMA_INSTALLED): requirements-schema.txt
+	rm -rf $(SCHEMA_DIR)
+	$(PYTHON) -m pip download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+		--require-hashes -d $(SCHEMA_DIR) -r requirements-schema.txt
+	touch $(SCHEMA_INSTALLED)
+
+schema: $(SCHEMA_INSTALLED)
+
 # --ignore-scripts: the Auth emulator needs none of the tree's install scripts. re2's (an optional
 # native module, used only by hosting, with a fallback) tries a GitHub download, then compiles (~45 s).
 $(NODE_INSTALLED): package.json package-lock.json
@@ -61,7 +75,7 @@ browser-deps:
 run: venv node-deps
 	$(PY) -m devstack.run
 
-test: venv checkov node-deps browser-deps
+test: venv checkov schema node-deps browser-deps
 	$(PY) -m pytest
 
 # Not part of `make test`: prints ratios to floors measured in the same run, and writes .bench/.
@@ -81,6 +95,9 @@ fmt: venv
 
 token: venv
 	@$(PY) -m devstack.token "$(USER_ID)"
+
+pin: venv
+	@$(PY) -m devstack.pin "$(USER_ID)" "$(PIN)"
 
 demo: venv
 	@$(PY) -m devstack.demo $(ARGS)

@@ -1,1 +1,1 @@
-"""``make bench``: figures measured side by side against floors, and simulations."""
+"""Benchmarks and simulations (`make bench`); never deployed."""

@@ -126,6 +126,10 @@ class HomeGraphServer:
         """(agentUserId, message): what Google's console would show (failed SYNCs, bad reports)."""
         self.syncs_sent: list[str] = []
         """The agentUserId of every SYNC intent sent to the fulfillment."""
+        self.announcements: list[dict[str, Any]] = []
+        """Every notification accepted (follow-ups and proactive ones): agentUserId, eventId,
+        deviceId, trait and payload, in arrival order; a repeated eventId is kept (Google would
+        announce it once), so tests can count repeats."""
         self._users: dict[str, _User] = {}
         self._sync_running: set[str] = set()
         self._rng = random.Random(self.faults.seed)
@@ -375,9 +379,7 @@ class HomeGraphServer:
                     self.errors.append((agent_user_id, f"{device_id}: {problem}"))
                     raise ApiError(400, INVALID_ARGUMENT)
                 updates[device_id] = reported
-            for device_id in notifications:
-                if user.device(device_id) is None:
-                    raise ApiError(404, DEVICE_NOT_FOUND)
+            self.announcements.extend(self._notifications(user, agent_user_id, body))
             for device_id, reported in updates.items():
                 stored = user.states.setdefault(device_id, {})
                 for key in _owned_keys(user.device(device_id) or {}, reported):
@@ -385,6 +387,36 @@ class HomeGraphServer:
                 stored.update(json.loads(json.dumps(reported)))
                 user.last_reported[device_id] = json.loads(json.dumps(reported))
         return {"requestId": body.get("requestId", "")}
+
+    def _notifications(
+        self, user: _User, agent_user_id: str, body: dict[str, Any]
+    ) -> list[dict[str, Any]]:
+        """The notifications of a reportStateAndNotification body, checked as Google checks
+        them (an eventId, known devices, declared traits); raises ApiError."""
+        notifications = body["payload"]["devices"].get("notifications") or {}
+        if notifications and not (isinstance(body.get("eventId"), str) and body["eventId"]):
+            self.errors.append((agent_user_id, "notifications without an eventId"))
+            raise ApiError(400, INVALID_ARGUMENT)
+        accepted = []
+        for device_id, by_trait in notifications.items():
+            device = user.device(device_id)
+            if device is None:
+                raise ApiError(404, DEVICE_NOT_FOUND)
+            for trait, payload in (by_trait or {}).items():
+                problem = _notification_problem(device, trait, payload)
+                if problem:
+                    self.errors.append((agent_user_id, f"{device_id}: {problem}"))
+                    raise ApiError(400, INVALID_ARGUMENT)
+                accepted.append(
+                    {
+                        "agentUserId": agent_user_id,
+                        "eventId": body["eventId"],
+                        "deviceId": device_id,
+                        "trait": trait,
+                        "payload": json.loads(json.dumps(payload)),
+                    }
+                )
+        return accepted
 
     def _query(self, agent_user_id: str, body: dict[str, Any]) -> dict[str, Any]:
         wanted = [
@@ -437,6 +469,16 @@ def _trait_states(device: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
         for name in device.get("traits", [])
         if isinstance(name, str)
     }
+
+
+def _notification_problem(device: Mapping[str, Any], trait: str, payload: Any) -> str:
+    """Why Google would refuse a notification: a trait the device did not declare in SYNC (the
+    same INVALID_ARGUMENT as states of an undeclared trait), or a payload without priority 0."""
+    if f"action.devices.traits.{trait}" not in (device.get("traits") or []):
+        return f"notification for undeclared trait {trait}"
+    if not isinstance(payload, dict) or payload.get("priority") != 0:
+        return f"{trait} notification needs priority 0"
+    return ""
 
 
 def _state_problem(device: Mapping[str, Any], reported: Any) -> str:

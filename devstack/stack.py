@@ -34,6 +34,8 @@ SUBSCRIPTION = "on-device-change"
 TRIGGER = "on_device_written"
 CLIENT_ID = "google-local"
 DEVICE_PATTERN = "users/{userId}/devices/{deviceId}"
+SUB_TRIGGER = "on_device_subcollections_written"
+SUBCOLLECTION_PATTERN = "users/{userId}/devices/{deviceId}/{collection}/{docId}"
 
 
 @dataclass
@@ -162,22 +164,25 @@ class LocalStack:
 
     def _register_trigger(self) -> None:
         """What firebase-tools does for a 2nd-gen Firestore function: the emulator then POSTs
-        Eventarc-shaped CloudEvents (protobuf body, base64) to its --functions_emulator host."""
+        Eventarc-shaped CloudEvents (protobuf body, base64) to its --functions_emulator host.
+        Two triggers, as Terraform deploys them: device documents, and the documents of their
+        subcollections (command records, device events)."""
         assert self.firestore
-        body = {
-            "eventType": "google.cloud.firestore.document.v1.written",
-            "database": "(default)",
-            "namespace": "(default)",
-            "document": {"value": DEVICE_PATTERN, "matchType": "PATH_PATTERN"},
-        }
-        request = urllib.request.Request(
-            f"http://{self.firestore.host}/emulator/v1/projects/{self.project}/eventarcTrigger"
-            f"?eventarcTriggerId={TRIGGER}",
-            data=json.dumps(body).encode(),
-            method="POST",
-            headers={"Content-Type": "application/json", "Authorization": "Bearer owner"},
-        )
-        urllib.request.urlopen(request, timeout=10).close()
+        for trigger, pattern in ((TRIGGER, DEVICE_PATTERN), (SUB_TRIGGER, SUBCOLLECTION_PATTERN)):
+            body = {
+                "eventType": "google.cloud.firestore.document.v1.written",
+                "database": "(default)",
+                "namespace": "(default)",
+                "document": {"value": pattern, "matchType": "PATH_PATTERN"},
+            }
+            request = urllib.request.Request(
+                f"http://{self.firestore.host}/emulator/v1/projects/{self.project}/eventarcTrigger"
+                f"?eventarcTriggerId={trigger}",
+                data=json.dumps(body).encode(),
+                method="POST",
+                headers={"Content-Type": "application/json", "Authorization": "Bearer owner"},
+            )
+            urllib.request.urlopen(request, timeout=10).close()
 
     def _create_subscription(self) -> None:
         from google.cloud import pubsub_v1  # type: ignore[attr-defined]

@@ -66,5 +66,6 @@ def ledger() -> "FirestoreLedger":
 @functools.cache
 def pipeline() -> "Pipeline":
     from functions.homegraph.pipeline import Pipeline
+    from functions.homegraph.records import FirestoreRecords
 
-    return Pipeline(ledger(), homegraph, config())
+    return Pipeline(ledger(), homegraph, config(), records=FirestoreRecords(store().client))

@@ -5,7 +5,8 @@
 #                      code checks the bearer token, so Cloud Run lets allUsers invoke it.
 #   account_linking    HTTP, public ingress; OAuth 2.0 /authorize (the user's browser) and /token
 #                      (Google, authenticated by client id and secret in code), so allUsers too.
-#   on_device_written  Firestore document.written on users/{userId}/devices/{deviceId} (Eventarc).
+#   on_device_written  Firestore document.written on users/{userId}/devices/{deviceId} (Eventarc),
+#                      and on the records under devices through google_eventarc_trigger.device_records.
 #   on_device_change   driven by the push subscription in pubsub.tf (not by a function-managed
 #                      trigger) so that it gets a dead-letter topic and message ordering.
 
@@ -56,7 +57,7 @@ locals {
       secret_environment_variables = {}
       event_trigger = {
         trigger_region        = local.firestore_trigger_region
-        event_type            = "google.cloud.firestore.document.v1.written"
+        event_type            = local.firestore_written_event
         retry_policy          = "RETRY_POLICY_RETRY"
         service_account_email = google_service_account.device_written_trigger.email
         event_filters = [
@@ -91,6 +92,8 @@ locals {
         HOMEGRAPH_RETRY_SECONDS           = tostring(var.homegraph_retry_seconds)
         NEW_USER_GRACE_SECONDS            = tostring(var.new_user_grace_seconds)
         MAX_EVENT_AGE_SECONDS             = tostring(var.max_event_age_seconds)
+        HOMEGRAPH_CALLS_PER_MINUTE        = tostring(var.homegraph_calls_per_minute)
+        HOMEGRAPH_REQUEST_SYNC_SHARE      = tostring(var.homegraph_request_sync_share)
       }
       secret_environment_variables = {}
       # No event_trigger: a function-managed Pub/Sub trigger owns its subscription, which cannot be
@@ -205,6 +208,52 @@ resource "google_cloudfunctions2_function" "function" {
     google_secret_manager_secret_iam_member.account_linking_client_secret,
     google_project_iam_member.account_linking_firestore,
     google_identity_platform_config.this,
+  ]
+}
+
+# Command records and device events, users/{userId}/devices/{deviceId}/{commands|events}/{id}, reach
+# on_device_written too. A function has one event_trigger, and one path pattern cannot match both
+# depths, so this second trigger delivers to the same Cloud Run service: same event type, database,
+# content type, region and identity as the function's own trigger (which already holds
+# eventarc.eventReceiver and run.invoker on that service, iam.tf). Eventarc retries failed
+# deliveries by default, as the function's RETRY_POLICY_RETRY does; the function's event-age guard
+# (MAX_EVENT_AGE_SECONDS) bounds them.
+resource "google_eventarc_trigger" "device_records" {
+  project  = var.project_id
+  name     = "${var.name_prefix}-device-records"
+  location = local.firestore_trigger_region
+  labels   = local.labels
+
+  matching_criteria {
+    attribute = "type"
+    value     = local.firestore_written_event
+  }
+
+  matching_criteria {
+    attribute = "database"
+    value     = var.firestore_database
+  }
+
+  matching_criteria {
+    attribute = "document"
+    value     = local.device_record_pattern
+    operator  = "match-path-pattern"
+  }
+
+  event_data_content_type = local.firestore_event_content_type
+  service_account         = google_service_account.device_written_trigger.email
+
+  destination {
+    cloud_run_service {
+      service = google_cloudfunctions2_function.function["on_device_written"].service_config[0].service
+      region  = google_cloudfunctions2_function.function["on_device_written"].location
+    }
+  }
+
+  depends_on = [
+    google_project_iam_member.device_written_trigger_receiver,
+    google_cloud_run_v2_service_iam_member.device_written_trigger_invoker,
+    google_service_account_iam_member.pubsub_agent_token_creator,
   ]
 }
 

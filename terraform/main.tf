@@ -1,4 +1,5 @@
-# Project services, Firestore, the function source, the image repository and the OAuth secret.
+# Project services, the Firestore database, the function source, the image repository and the
+# OAuth secret. Firestore's indexes and TTL policies are in firestore.tf.
 
 data "google_project" "this" {
   project_id = var.project_id
@@ -18,6 +19,13 @@ locals {
 
   # The device documents the product watches: functions/core/store.py USERS / DEVICES.
   device_document_pattern = "users/{userId}/devices/{deviceId}"
+  # And the records under them: command records (commands) and device events (events). One
+  # segment deeper, so the device trigger never sees them; on_device_written dispatches by path.
+  device_record_pattern = "users/{userId}/devices/{deviceId}/{collection}/{docId}"
+  # What both Firestore triggers of on_device_written receive: every create, update and delete,
+  # as protobuf DocumentEventData (what Cloud Functions gives its own Firestore triggers).
+  firestore_written_event      = "google.cloud.firestore.document.v1.written"
+  firestore_event_content_type = "application/protobuf"
 
   # The deployed source: an allow-list (main.py, requirements.txt, the functions package), so
   # tests, devstack, virtualenvs and caches can never be shipped.
@@ -33,6 +41,7 @@ locals {
     "cloudbuild.googleapis.com",
     "cloudfunctions.googleapis.com",
     "cloudresourcemanager.googleapis.com",
+    "cloudscheduler.googleapis.com",
     "eventarc.googleapis.com",
     "firestore.googleapis.com",
     "homegraph.googleapis.com",

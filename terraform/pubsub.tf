@@ -1,6 +1,7 @@
 # Device changes: on_device_written publishes (ordering key = agentUserId), a push subscription
 # this configuration owns delivers to on_device_change, and messages that keep failing go to a
-# dead-letter topic whose own subscription keeps them for inspection and replay.
+# dead-letter topic whose own subscription keeps them for inspection and replay. A Cloud Scheduler
+# job adds a sweep message every minute (at the end of this file).
 #
 # Why not event_trigger on on_device_change: the subscription a function-managed (Eventarc)
 # Pub/Sub trigger creates belongs to the trigger; Terraform cannot give it a dead_letter_policy or
@@ -120,4 +121,30 @@ resource "google_pubsub_subscription_iam_member" "pubsub_agent_source_subscriber
   subscription = google_pubsub_subscription.device_changes_push.name
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_service_agent
+}
+
+# The sweep: every minute, a message with attribute kind = "sweep" on the device-changes topic makes
+# on_device_change expire confirmed commands whose outcome never came (a logged expiry, and the
+# follow-up FAILURE Google asked for). Cloud Scheduler publishes as its service agent, whose
+# project-level role roles/cloudscheduler.serviceAgent, granted by Google when the API is
+# enabled, includes pubsub.topics.publish: no grant is needed here (docs/deployment.md covers
+# projects that enabled the API before 2019-03-19, which lack that grant). A missed tick costs
+# nothing (the next one sweeps the same records), so the job does not retry.
+resource "google_cloud_scheduler_job" "sweep" {
+  project     = var.project_id
+  region      = var.region
+  name        = "${var.name_prefix}-sweep"
+  description = "Every minute: on_device_change expires confirmed commands whose outcome never came."
+  schedule    = "* * * * *"
+  time_zone   = "Etc/UTC"
+
+  pubsub_target {
+    topic_name = google_pubsub_topic.device_changes.id
+    data       = base64encode("{}")
+    attributes = {
+      kind = "sweep"
+    }
+  }
+
+  depends_on = [google_project_service.enabled]
 }

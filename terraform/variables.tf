@@ -145,6 +145,30 @@ variable "new_user_grace_seconds" {
   }
 }
 
+variable "homegraph_calls_per_minute" {
+  type        = number
+  description = "Home Graph calls all on_device_change instances may make per minute together, Request Sync and Report State counted as one budget in Firestore (homegraphQuota). Google's quota is 6,000 per minute per project; lower it if something else in the project calls Home Graph. 0 turns the budget off (HOMEGRAPH_CALLS_PER_MINUTE)."
+  default     = 6000
+
+  validation {
+    # The budget is counted in 62 one-second slices per minute of at least one call each, so a
+    # budget under 62 would still allow 62 calls a minute.
+    condition     = var.homegraph_calls_per_minute == floor(var.homegraph_calls_per_minute) && (var.homegraph_calls_per_minute == 0 || (var.homegraph_calls_per_minute >= 62 && var.homegraph_calls_per_minute <= 1000000))
+    error_message = "homegraph_calls_per_minute must be 0 (no budget) or a whole number from 62 to 1000000."
+  }
+}
+
+variable "homegraph_request_sync_share" {
+  type        = number
+  description = "Share of each second's Home Graph calls kept for Request Sync: Report State may use the rest, and the kept share too in the last 30% of the second if Request Sync left it (HOMEGRAPH_REQUEST_SYNC_SHARE)."
+  default     = 0.1
+
+  validation {
+    condition     = var.homegraph_request_sync_share >= 0 && var.homegraph_request_sync_share < 1
+    error_message = "homegraph_request_sync_share must be at least 0 and below 1."
+  }
+}
+
 variable "max_event_age_seconds" {
   type        = number
   description = "Events older than this are dropped (logged) instead of retried again, so a poisoned event cannot loop for days (MAX_EVENT_AGE_SECONDS)."

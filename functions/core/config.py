@@ -28,6 +28,8 @@ class Config:
     auth_emulator_host: str = ""
     auth_code_ttl_seconds: int = 300
     refresh_token_ttl_days: int = 180
+    homegraph_calls_per_minute: int = 6000
+    homegraph_request_sync_share: float = 0.1
 
     def redirect_uris(self) -> frozenset[str]:
         """Where account linking may send codes: Google's two redirect URIs for this project,
@@ -57,6 +59,10 @@ class Config:
         config = cls(**values)  # type: ignore[arg-type]
         if not 60 <= config.access_token_ttl_seconds <= 86400:
             raise RuntimeError("ACCESS_TOKEN_TTL_SECONDS must be between 60 and 86400")
+        if config.homegraph_calls_per_minute < 0:
+            raise RuntimeError("HOMEGRAPH_CALLS_PER_MINUTE must be 0 (no budget) or more")
+        if not 0 <= config.homegraph_request_sync_share < 1:
+            raise RuntimeError("HOMEGRAPH_REQUEST_SYNC_SHARE must be at least 0 and below 1")
         return config
 
 
@@ -79,5 +85,7 @@ ENV_VARS: dict[str, str] = {
     "auth_emulator_host": "FIREBASE_AUTH_EMULATOR_HOST",
     "auth_code_ttl_seconds": "AUTH_CODE_TTL_SECONDS",
     "refresh_token_ttl_days": "REFRESH_TOKEN_TTL_DAYS",
+    "homegraph_calls_per_minute": "HOMEGRAPH_CALLS_PER_MINUTE",
+    "homegraph_request_sync_share": "HOMEGRAPH_REQUEST_SYNC_SHARE",
 }
 """Config field -> the environment variable that sets it."""

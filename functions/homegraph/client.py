@@ -40,6 +40,15 @@ class HomeGraph(Protocol):
     ) -> None:
         """Report device states (device id -> complete states of the reported traits)."""
 
+    def notify(
+        self,
+        agent_user_id: str,
+        request_id: str,
+        event_id: str,
+        notifications: Mapping[str, Mapping[str, Any]],
+    ) -> None:
+        """Announce a follow-up response or a device event (device id -> trait -> payload)."""
+
 
 class GoogleHomeGraph:
     """``HomeGraph`` over the real API (or a local fake at ``endpoint``), built on first use."""
@@ -89,6 +98,24 @@ class GoogleHomeGraph:
             "requestId": request_id,
             "agentUserId": agent_user_id,
             "payload": {"devices": {"states": {k: dict(v) for k, v in states.items()}}},
+        }
+        self._call(lambda devices: devices.reportStateAndNotification(body=body))
+
+    def notify(
+        self,
+        agent_user_id: str,
+        request_id: str,
+        event_id: str,
+        notifications: Mapping[str, Mapping[str, Any]],
+    ) -> None:
+        """POST devices:reportStateAndNotification with notifications and their ``eventId``."""
+        body = {
+            "requestId": request_id,
+            "agentUserId": agent_user_id,
+            "eventId": event_id,
+            "payload": {
+                "devices": {"notifications": {k: dict(v) for k, v in notifications.items()}}
+            },
         }
         self._call(lambda devices: devices.reportStateAndNotification(body=body))
 

@@ -18,9 +18,14 @@ from google.events.cloud.firestore_v1.types import DocumentEventData
 
 from functions.core.errors import InvalidDevice
 from functions.devices.model import SYNC_FIELDS, parse_device
+from functions.homegraph.announcements import follow_up_owed
 
 SYNC = "sync"
 STATE = "state"
+FOLLOW_UP = "followup"
+NOTIFICATION = "notification"
+COMMANDS, EVENTS = "commands", "events"
+"""The subcollections of a device document the pipeline watches."""
 _EventPb = DocumentEventData.pb()
 
 
@@ -30,7 +35,8 @@ class BadEvent(ValueError):
 
 @dataclass(frozen=True)
 class DocumentChange:
-    """One write to ``users/{user_id}/devices/{device_id}``."""
+    """One write to ``users/{user_id}/devices/{device_id}``, or to a document of one of its
+    subcollections (``collection``/``doc_id``: a command record, a device event)."""
 
     user_id: str
     device_id: str
@@ -38,6 +44,8 @@ class DocumentChange:
     after: dict[str, Any] | None
     changed_at: int
     """Commit time of the write, nanoseconds since the epoch (the write's version)."""
+    collection: str = ""
+    doc_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -78,7 +86,7 @@ def decode(body: bytes, event_time: datetime) -> DocumentChange:
     document = after or before
     if document is None:
         raise BadEvent("event has neither value nor old_value")
-    user_id, device_id = device_path(document.name)
+    user_id, device_id, collection, doc_id = document_path(document.name)
     if after is not None:
         changed_at = after.update_time.seconds * 10**9 + after.update_time.nanos
     else:
@@ -89,16 +97,29 @@ def decode(body: bytes, event_time: datetime) -> DocumentChange:
         _fields(before.fields) if before is not None else None,
         _fields(after.fields) if after is not None else None,
         changed_at,
+        collection,
+        doc_id,
     )
 
 
-def device_path(name: str) -> tuple[str, str]:
-    """(agentUserId, deviceId) of a full document name; raises BadEvent for other documents."""
+def document_path(name: str) -> tuple[str, str, str, str]:
+    """(agentUserId, deviceId, subcollection, document id) of a full document name, the last two
+    empty for a device document; raises BadEvent for other documents."""
     _, _, path = name.partition("/documents/")
     parts = path.split("/")
-    if len(parts) != 4 or parts[0] != "users" or parts[2] != "devices" or not all(parts):
+    if len(parts) not in (4, 6) or parts[0] != "users" or parts[2] != "devices" or not all(parts):
         raise BadEvent(f"not a device document: {name}")
-    return parts[1], parts[3]
+    if len(parts) == 6:
+        return parts[1], parts[3], parts[4], parts[5]
+    return parts[1], parts[3], "", ""
+
+
+def device_path(name: str) -> tuple[str, str]:
+    """(agentUserId, deviceId) of a device document's full name; raises BadEvent otherwise."""
+    user_id, device_id, collection, _ = document_path(name)
+    if collection:
+        raise BadEvent(f"not a device document: {name}")
+    return user_id, device_id
 
 
 def _ceil_to_second(moment: datetime) -> int:
@@ -151,8 +172,29 @@ def reportable_states(device_id: str, document: Mapping[str, Any]) -> dict[str, 
     return {**device.trait_states(), "online": device.online}
 
 
+def announcement(change: DocumentChange) -> Message | None:
+    """The message a write to a command record or a device event needs: a follow-up response
+    when an outcome Google asked to hear arrives, a notification when an event is recorded."""
+    if change.collection == COMMANDS and follow_up_owed(change.before, change.after):
+        kind, key = FOLLOW_UP, "commandId"
+    elif change.collection == EVENTS and change.before is None and change.after is not None:
+        kind, key = NOTIFICATION, "eventId"
+    else:
+        return None
+    data = {
+        "kind": kind,
+        "agentUserId": change.user_id,
+        "deviceId": change.device_id,
+        key: change.doc_id,
+    }
+    return Message(kind, change.user_id, change.device_id, data)
+
+
 def messages(change: DocumentChange) -> tuple[list[Message], str | None]:
     """The messages a change needs, and why a state change is not reported (if it is not)."""
+    if change.collection:
+        announced = announcement(change)
+        return ([announced] if announced else []), None
     kinds = classify(change.before, change.after)
     found = []
     skipped = None

@@ -1,21 +1,72 @@
 """Home Graph bookkeeping in Firestore, outside the device documents (so it never fires the
-device trigger): Request Sync plans and the per-device Report State outbox.
+device trigger): Request Sync plans, the per-device Report State outbox, and the project's count
+of Home Graph calls.
 
 ``users/{agentUserId}``: ``linked``, ``linkedAt``, ``syncSentAt``, ``syncPlan {at, by, until}``,
-``reportLease {by, until}``, ``reportSentAt``. ``users/{agentUserId}/reportState/{deviceId}``:
-``version``, ``states``, ``pending``, ``reportedVersion``. Times are nanoseconds since the epoch.
-Every read-modify-write is an optimistic transaction (``store.read_modify_write``).
+``reportLease {by, until}``, ``reportSentAt``, ``reportQueued {by, until}`` (a message that will
+report the user's pending states is on its way). ``users/{agentUserId}/reportState/{deviceId}``:
+``version``, ``states``, ``pending``, ``reportedVersion``. ``homegraphQuota/{shard}-{second}``:
+``sync``, ``report`` (calls counted in that second), ``expireAt`` (for a Firestore TTL policy).
+Times are nanoseconds since the epoch. Every read-modify-write is an optimistic transaction
+(``store.read_modify_write``); the call count is one atomic increment, no transaction.
 """
 
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from google.cloud import firestore
 
 from functions.core.store import USERS, read_modify_write
 
 OUTBOX = "reportState"
+QUOTA = "homegraphQuota"
 ACQUIRED, BUSY, UNLINKED = "acquired", "busy", "unlinked"
 Decision = tuple[dict[str, dict[str, Any]], Any]
+Pending = dict[str, tuple[int, dict[str, Any]]]
+
+
+class Ledger(Protocol):
+    """What the pipeline keeps between messages (FirestoreLedger; bench/fakes.py in memory)."""
+
+    def linked_at(self, user_id: str) -> int | None: ...
+
+    def set_unlinked(self, user_id: str, linked_at: int | None) -> None: ...
+
+    def claim_sync(
+        self, user_id: str, changed_at: int, *, now: int, interval: int, claimant: str, lease: int
+    ) -> int | None: ...
+
+    def finish_sync(self, user_id: str, claimant: str, sent_at: int) -> None: ...
+
+    def syncing(self, user_id: str, since: int) -> bool: ...
+
+    def release_sync(self, user_id: str, claimant: str) -> None: ...
+
+    def acquire_report_lease(
+        self, user_id: str, holder: str, now: int, lease: int
+    ) -> tuple[str, int, int]: ...
+
+    def release_report_lease(self, user_id: str, holder: str, sent_at: int) -> None: ...
+
+    def stage_state(
+        self, user_id: str, device_id: str, version: int, states: dict[str, Any]
+    ) -> bool: ...
+
+    def claim_report(self, user_id: str, claimant: str, now: int, ttl: int) -> bool: ...
+
+    def is_reported(self, user_id: str, device_id: str, version: int) -> bool: ...
+
+    def pending(self, user_id: str, since: int = 0) -> Pending: ...
+
+    def drop_pending(self, user_id: str) -> None: ...
+
+    def forget(self, user_id: str, device_id: str) -> None: ...
+
+    def mark_reported(self, user_id: str, versions: dict[str, int]) -> None: ...
+
+    def count_calls(
+        self, second: int, shard: int, sync: int, report: int, expire_at: int
+    ) -> tuple[int, int]: ...
 
 
 class FirestoreLedger:
@@ -109,16 +160,20 @@ class FirestoreLedger:
         self, user_id: str, holder: str, now: int, lease: int
     ) -> tuple[str, int, int]:
         """Become (or stay) the user's only Report State sender for ``lease`` ns; also returns
-        when the user's last Report State was sent and when the user linked."""
+        when the user's last Report State was sent and when the user linked. A sender starting
+        its turn takes down ``reportQueued``: from then on, a new state gets a new message."""
 
         def decide(data: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, int, int]]:
             sent, linked_at = int(data.get("reportSentAt", 0)), _linked_at(data)
-            if linked_at is None:
-                return {}, (UNLINKED, sent, 0)
+            update: dict[str, Any] = {}
             current = data.get("reportLease") or {}
+            if data.get("reportQueued") and current.get("by") != holder:
+                update["reportQueued"] = firestore.DELETE_FIELD
+            if linked_at is None:
+                return update, (UNLINKED, sent, 0)
             if current.get("by") not in (None, holder) and current.get("until", 0) > now:
                 return {}, (BUSY, sent, linked_at)
-            update = {"reportLease": {"by": holder, "until": now + lease}}
+            update["reportLease"] = {"by": holder, "until": now + lease}
             return update, (ACQUIRED, sent, linked_at)
 
         result: tuple[str, int, int] = self._on_user(user_id, decide)
@@ -160,6 +215,20 @@ class FirestoreLedger:
 
         staged: bool = read_modify_write(self.client, [self._outbox(user_id, device_id)], decide)
         return staged
+
+    def claim_report(self, user_id: str, claimant: str, now: int, ttl: int) -> bool:
+        """After staging a state: True when the caller must publish a message for it (and has
+        put up ``reportQueued`` for ``ttl`` ns), False when a message already on its way covers
+        it: that message's sender starts its turn (acquire_report_lease takes the flag down)
+        after this read, so its outbox read sees the staged state. One read; one write only for
+        the first state after a turn started. A claim by the same ``claimant`` (a redelivered
+        event) is renewed, so a failed publish is retried."""
+        ref = self._user(user_id)
+        queued = (ref.get().to_dict() or {}).get("reportQueued") or {}
+        if queued.get("until", 0) > now and queued.get("by") != claimant:
+            return False
+        ref.set({"reportQueued": {"by": claimant, "until": now + ttl}}, merge=True)
+        return True
 
     def is_reported(self, user_id: str, device_id: str, version: int) -> bool:
         data = self._outbox(user_id, device_id).get().to_dict() or {}
@@ -209,6 +278,24 @@ class FirestoreLedger:
 
         if refs:
             read_modify_write(self.client, refs, decide)
+
+    def count_calls(
+        self, second: int, shard: int, sync: int, report: int, expire_at: int
+    ) -> tuple[int, int]:
+        """Add ``sync`` and ``report`` calls to one shard of one second's count, atomically (two
+        increments in one write: no read, no transaction, no conflict); the (sync, report)
+        totals right after this write, which count every earlier write and no later one."""
+        ref = self.client.collection(QUOTA).document(f"{shard}-{second}")
+        result = ref.set(
+            {
+                "sync": firestore.Increment(sync),
+                "report": firestore.Increment(report),
+                "expireAt": datetime.fromtimestamp(expire_at / 10**9, UTC),
+            },
+            merge=True,
+        )
+        report_total, sync_total = (int(v.integer_value) for v in result.transform_results)
+        return sync_total, report_total
 
 
 def _linked_at(data: dict[str, Any]) -> int | None:

@@ -3,7 +3,12 @@
 Request Sync (async) is coalesced per user: a sync sent at time T covers every change committed
 before T, so later messages for earlier changes are dropped, and sends are spaced by a minimum
 interval. Report State goes through a per-user outbox and a per-user lease: one sender at a time
-reports everything pending in one call, so piled-up messages fold and versions never go back.
+reports everything pending in one call, so piled-up states fold and versions never go back. A
+state message stands for every state staged before its sender's turn began (on_device_written
+publishes one message per turn, not one per write: see ``FirestoreLedger.claim_report``), so a
+turn reports everything pending when it began, then whatever arrives while it runs, and hands the
+rest to the next message. Every call first takes its place in the project's budget of Home Graph
+calls (quota.py); when the budget is tight, a turn waits, and its next call folds more.
 A message is acknowledged only once its effect is done, covered, or impossible (logged at ERROR).
 """
 
@@ -15,14 +20,20 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from functions.core import logs, retry
+from functions.core import logs
 from functions.core.config import Config
+from functions.homegraph.calls import SECOND, OverBudget, Redeliver, call_homegraph
 from functions.homegraph.client import HomeGraph, HomeGraphError
-from functions.homegraph.ledger import ACQUIRED, UNLINKED, FirestoreLedger
+from functions.homegraph.ledger import ACQUIRED, UNLINKED, Ledger, Pending
+from functions.homegraph.quota import REPORT, SYNC, CallBudget
 
-SECOND = 10**9
+if TYPE_CHECKING:
+    from functions.homegraph.records import Records
+
+ANNOUNCEMENTS = {"followup": "commandId", "notification": "eventId"}
+"""Message kinds that announce something to the user, and the id each carries."""
 LEASE_SECONDS = 180
 WAIT_FOR_SENDER_SECONDS = 20
 FLUSH_SECONDS = 40
@@ -30,28 +41,47 @@ SYNC_SETTLE_SECONDS = 120
 """After a Request Sync, Google may refuse states of a new trait until its SYNC is done."""
 
 
-class Redeliver(Exception):
-    """The message's effect is not done yet: fail so that Pub/Sub delivers it again."""
-
-
 @dataclass
 class Pipeline:
-    """The dependencies of on_device_change."""
+    """The dependencies of on_device_change; ``budget`` defaults to this instance's share of the
+    project's budget, counted in the ledger."""
 
-    ledger: FirestoreLedger
+    ledger: Ledger
     homegraph: Callable[[], HomeGraph]
     config: Config
     clock: Callable[[], int] = time.time_ns
     sleep: Callable[[float], None] = time.sleep
+    budget: CallBudget | None = None
+    records: "Records | None" = None
+    """Command records and device events (follow-ups, notifications, the sweep)."""
+
+    def __post_init__(self) -> None:
+        if self.budget is None:
+            self.budget = CallBudget(
+                self.ledger,
+                self.config.homegraph_calls_per_minute,
+                self.config.homegraph_request_sync_share,
+                clock=self.clock,
+                sleep=self.sleep,
+            )
+
+    def take(self, kind: str, until: int) -> bool:
+        assert self.budget is not None
+        return self.budget.take(kind, until)
 
 
 def handle_change(pipeline: Pipeline, message: dict[str, Any], now: datetime | None = None) -> None:
     """Process one Pub/Sub message (the ``message`` object of a messagePublished event)."""
+    from functions.homegraph import deliver
+
     logs.reset()
     message_id = str(message.get("messageId") or message.get("message_id") or "")
     logs.bind(messageId=message_id)
     published = _publish_time(message)
     age = ((now or datetime.now(UTC)) - published).total_seconds() if published else 0
+    if (message.get("attributes") or {}).get("kind") == "sweep" and pipeline.records and message_id:
+        deliver.sweep(pipeline, pipeline.records, message_id)
+        return
     data = _data(message)
     if data is None or not message_id:
         logs.error("malformed message; dropped", content=_printable(message))
@@ -60,6 +90,10 @@ def handle_change(pipeline: Pipeline, message: dict[str, Any], now: datetime | N
     try:
         if data["kind"] == "sync":
             request_sync(pipeline, data["agentUserId"], data["changedAt"], message_id)
+        elif data["kind"] in ANNOUNCEMENTS:
+            if pipeline.records is None:
+                raise Redeliver("this instance cannot read command records and events")
+            deliver.deliver(pipeline, pipeline.records, data, message_id)
         else:
             report_state(pipeline, data, message_id)
     except Redeliver as error:
@@ -87,6 +121,9 @@ def _data(message: dict[str, Any]) -> dict[str, Any] | None:
         return None
     if data.get("kind") == "sync" and isinstance(data.get("changedAt"), int):
         return data
+    key = ANNOUNCEMENTS.get(str(data.get("kind")))
+    if key and isinstance(data.get(key), str) and data[key]:
+        return data
     if (
         data.get("kind") == "state"
         and isinstance(data.get("version"), int)
@@ -106,19 +143,6 @@ def _publish_time(message: dict[str, Any]) -> datetime | None:
 
 def _printable(message: dict[str, Any]) -> str:
     return json.dumps(message, default=str)[:4096]
-
-
-def _call(pipeline: Pipeline, action: Callable[[], None]) -> None:
-    def on_retry(error: Exception, wait: float) -> None:
-        logs.warning("Home Graph call failed; retrying", reason=str(error), waitSeconds=wait)
-
-    retry.call(
-        action,
-        lambda e: isinstance(e, HomeGraphError) and e.retryable,
-        pipeline.sleep,
-        pipeline.config.homegraph_retry_seconds,
-        on_retry,
-    )
 
 
 def _new_user(pipeline: Pipeline, user_id: str) -> bool:
@@ -147,7 +171,10 @@ def request_sync(pipeline: Pipeline, user_id: str, changed_at: int, message_id: 
         pipeline.sleep(wait)
     sent_at = pipeline.clock()
     try:
-        _call(pipeline, lambda: pipeline.homegraph().request_sync(user_id))
+        call_homegraph(pipeline, SYNC, lambda: pipeline.homegraph().request_sync(user_id))
+    except OverBudget as error:
+        pipeline.ledger.release_sync(user_id, message_id)
+        raise Redeliver(str(error)) from error
     except HomeGraphError as error:
         pipeline.ledger.release_sync(user_id, message_id)
         if error.not_found and not _new_user(pipeline, user_id):
@@ -168,11 +195,11 @@ class UserUnlinked(Exception):
 
 
 def report_state(pipeline: Pipeline, data: dict[str, Any], message_id: str) -> None:
-    """Make sure Home Graph has this device state (or a newer one) before acknowledging."""
+    """Make sure Home Graph has this device state (or a newer one), and every state staged
+    before this sender's turn began, before acknowledging."""
     user_id, device_id, version = data["agentUserId"], data["deviceId"], data["version"]
     if not pipeline.ledger.stage_state(user_id, device_id, version, data["states"]):
-        logs.info("state already reported; nothing sent", version=version)
-        return
+        logs.info("state already reported", version=version)
     turn = ReportTurn(pipeline, user_id, f"{message_id}/{uuid.uuid4().hex[:12]}")
     deadline = pipeline.clock() + WAIT_FOR_SENDER_SECONDS * SECOND
     while True:
@@ -183,17 +210,14 @@ def report_state(pipeline: Pipeline, data: dict[str, Any], message_id: str) -> N
             return
         if status == ACQUIRED:
             try:
-                turn.flush()
+                done = turn.flush()
             except UserUnlinked:
                 return
             finally:
                 pipeline.ledger.release_report_lease(user_id, turn.holder, turn.sent)
-            if pipeline.ledger.is_reported(user_id, device_id, version):
+            if done:
                 return
-            raise Redeliver("state still pending after this sender's turn")
-        if pipeline.ledger.is_reported(user_id, device_id, version):
-            logs.info("state reported by another sender", version=version)
-            return
+            raise Redeliver("states pending at the start of this turn are not all reported")
         if pipeline.clock() > deadline:
             raise Redeliver("another sender holds the user's report lease")
         pipeline.sleep(0.2)
@@ -221,24 +245,34 @@ class ReportTurn:
         self.sent, self.linked_at = max(self.sent, sent), linked_at
         return status
 
-    def flush(self) -> None:
-        """Report everything pending, call after call, until nothing is left."""
-        pipeline = self.pipeline
+    def flush(self) -> bool:
+        """Report everything pending, call after call (each one folding all that is pending),
+        until nothing is left or the turn's time is up; True when every state pending as the
+        turn began is reported or superseded (newer ones belong to the message published after
+        the turn began)."""
+        pipeline, ledger = self.pipeline, self.pipeline.ledger
         interval = int(pipeline.config.report_state_min_interval_seconds * SECOND)
         stop = pipeline.clock() + FLUSH_SECONDS * SECOND
-        while pipeline.clock() < stop:
-            if not pipeline.ledger.pending(self.user_id, self.linked_at):
-                return
+        pending = ledger.pending(self.user_id, self.linked_at)
+        owed = {device_id: version for device_id, (version, _) in pending.items()}
+        while pending and pipeline.clock() < stop:
             wait = (self.sent + interval - pipeline.clock()) / SECOND
             if wait > 0:
                 pipeline.sleep(wait)
+            if not pipeline.take(REPORT, stop):
+                logs.info("Home Graph budget spent; states wait", devices=len(pending))
+                break
             if self.acquire() != ACQUIRED:
                 raise Redeliver("lost the user's report lease")
-            pending = pipeline.ledger.pending(self.user_id, self.linked_at)
+            pending = ledger.pending(self.user_id, self.linked_at)
+            if not pending:
+                break
             self.sent = pipeline.clock()
-            self.report(pending)
+            self.report(pending, paid=True)
+            pending = ledger.pending(self.user_id, self.linked_at)
+        return not any(owed.get(d) == version for d, (version, _) in pending.items())
 
-    def report(self, pending: dict[str, tuple[int, dict[str, Any]]]) -> None:
+    def report(self, pending: Pending, paid: bool = False) -> None:
         """One Report State call; on a 400 or 404 for several devices, one call per device,
         so that one bad or unknown device never holds back the others."""
         pipeline, user_id = self.pipeline, self.user_id
@@ -246,7 +280,14 @@ class ReportTurn:
         versions = {device_id: version for device_id, (version, _) in pending.items()}
         request_id = str(uuid.uuid4())
         try:
-            _call(pipeline, lambda: pipeline.homegraph().report_state(user_id, request_id, states))
+            call_homegraph(
+                pipeline,
+                REPORT,
+                lambda: pipeline.homegraph().report_state(user_id, request_id, states),
+                paid,
+            )
+        except OverBudget as error:
+            raise Redeliver(str(error)) from error
         except HomeGraphError as error:
             if error.retryable:
                 raise Redeliver(f"report state failed: {error}") from error
@@ -280,7 +321,11 @@ class ReportTurn:
         pipeline = self.pipeline
         if not self.sync_requested:
             try:
-                _call(pipeline, lambda: pipeline.homegraph().request_sync(self.user_id))
+                call_homegraph(
+                    pipeline, SYNC, lambda: pipeline.homegraph().request_sync(self.user_id)
+                )
+            except OverBudget as error:
+                raise Redeliver(str(error)) from error
             except HomeGraphError as sync_error:
                 if sync_error.not_found and not _new_user(pipeline, self.user_id):
                     pipeline.ledger.set_unlinked(self.user_id, self.linked_at)

@@ -5,8 +5,13 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from functions.core import logs
-from functions.homegraph.events import STATE, BadEvent, decode, messages
+from functions.homegraph.events import STATE, BadEvent, DocumentChange, decode, messages
 from functions.homegraph.publish import Publisher
+
+REPORT_QUEUED_SECONDS = 60
+"""How long a published state message stands for the states staged after it: later writers
+publish none meanwhile. Its sender takes the mark down when its turn begins; the limit only
+matters if the message is lost (dead-lettered), and then costs one extra message."""
 
 
 class LinkedUsers(Protocol):
@@ -17,6 +22,8 @@ class Outbox(Protocol):
     def stage_state(
         self, user_id: str, device_id: str, version: int, states: dict[str, Any]
     ) -> bool: ...
+
+    def claim_report(self, user_id: str, claimant: str, now: int, ttl: int) -> bool: ...
 
     def forget(self, user_id: str, device_id: str) -> None: ...
 
@@ -32,14 +39,16 @@ def handle_written(
     max_age: timedelta,
     now: datetime | None = None,
 ) -> None:
-    """Classify one write, stage its Report State in the outbox and publish its messages.
+    """Classify one write, stage its Report State in the outbox and publish what is needed.
 
     Staging first lets on_device_change fold every state staged so far into one Report State
-    call when messages pile up behind one user's ordering key. A bad event is logged at ERROR
-    and dropped; a failure raises so that Eventarc delivers the event again."""
+    call; a state message is published only when none is on its way for the user already (the
+    one on its way reports every state staged before its sender's turn). A bad event is logged
+    at ERROR and dropped; a failure raises so that Eventarc delivers the event again."""
     logs.reset()
     logs.bind(eventId=event_id)
-    age = (now or datetime.now(UTC)) - event_time
+    now = now or datetime.now(UTC)
+    age = now - event_time
     if age > max_age:
         logs.error("event too old; dropped", ageSeconds=age.total_seconds())
         return
@@ -48,8 +57,28 @@ def handle_written(
     except BadEvent as error:
         logs.error("undecodable event; dropped", reason=str(error), body=body[:2048].hex())
         return
+    publish_change(
+        change,
+        event_id=event_id,
+        users=users,
+        outbox=outbox,
+        publisher=publisher,
+        now=int(now.timestamp() * 10**6) * 1000,
+    )
+
+
+def publish_change(
+    change: DocumentChange,
+    *,
+    event_id: str,
+    users: LinkedUsers,
+    outbox: Outbox,
+    publisher: Callable[[], Publisher],
+    now: int,
+) -> None:
+    """What handle_written does with a decoded change (``now`` in ns since the epoch)."""
     logs.bind(user=logs.user_ref(change.user_id), deviceId=change.device_id)
-    if change.after is None:
+    if change.after is None and not change.collection:
         outbox.forget(change.user_id, change.device_id)
     found, skipped = messages(change)
     if skipped:
@@ -60,10 +89,17 @@ def handle_written(
     if not users.is_linked(change.user_id):
         logs.info("user not linked; nothing published", kinds=[m.kind for m in found])
         return
+    ttl = REPORT_QUEUED_SECONDS * 10**9
+    wanted = []
     for message in found:
         if message.kind == STATE:
             outbox.stage_state(
                 change.user_id, change.device_id, message.data["version"], message.data["states"]
             )
-    publisher().publish(found)
-    logs.info("published", kinds=[m.kind for m in found], changedAt=change.changed_at)
+            if not outbox.claim_report(change.user_id, event_id, now, ttl):
+                logs.info("state staged; the message on its way reports it")
+                continue
+        wanted.append(message)
+    if wanted:
+        publisher().publish(wanted)
+    logs.info("published", kinds=[m.kind for m in wanted], changedAt=change.changed_at)

@@ -6,6 +6,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -295,3 +296,203 @@ def test_pubsub_message_shape(stack, db, user) -> None:
     finally:
         subscriber.delete_subscription(subscription=path)
         subscriber.close()
+
+
+# --- announcements: follow-up responses, notifications, expiry --------------------------------
+
+GARAGE = {
+    "type": "action.devices.types.GARAGE",
+    "traits": ["action.devices.traits.OpenClose"],
+    "name": {"name": "Garage"},
+    "willReportState": True,
+    "attributes": {"discreteOnlyOpenClose": True},
+    "execution": {"mode": "confirmed", "timeoutMs": 150},
+    "secondaryVerification": {"action.devices.commands.OpenClose": "none"},
+    "states": {"online": True, "openPercent": 0},
+}
+DOORBELL = {
+    "type": "action.devices.types.DOORBELL",
+    "traits": ["action.devices.traits.ObjectDetection"],
+    "name": {"name": "Front door"},
+    "willReportState": False,
+    "notificationSupportedByAgent": True,
+    "states": {"online": True},
+}
+WASHER = {
+    "type": "action.devices.types.WASHER",
+    "traits": ["action.devices.traits.RunCycle", "action.devices.traits.StartStop"],
+    "name": {"name": "Washer"},
+    "willReportState": True,
+    "notificationSupportedByAgent": True,
+    "states": {"online": True, "isRunning": True, "isPaused": False},
+}
+
+
+def execute(stack: LocalStack, user_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    from functions.fulfillment.webhook import respond
+
+    token = stack.token_for(user_id)
+    answer = respond("POST", f"Bearer {token}", json.dumps(body).encode(), lambda: stack.store)
+    return dict(answer.body["payload"]["commands"][0])
+
+
+def announced(stack: LocalStack, user_id: str, event_id: str | None = None) -> list[Any]:
+    assert stack.homegraph
+    return [
+        a
+        for a in list(stack.homegraph.announcements)
+        if a["agentUserId"] == user_id and event_id in (None, a["eventId"])
+    ]
+
+
+def open_garage(stack: LocalStack, user_id: str) -> tuple[dict[str, Any], Any]:
+    body = {
+        "requestId": "open-garage",
+        "inputs": [
+            {
+                "intent": "action.devices.EXECUTE",
+                "payload": {
+                    "commands": [
+                        {
+                            "devices": [{"id": "garage"}],
+                            "execution": [
+                                {
+                                    "command": "action.devices.commands.OpenClose",
+                                    "params": {"openPercent": 100, "followUpToken": "fu-42"},
+                                }
+                            ],
+                        }
+                    ]
+                },
+            }
+        ],
+    }
+    answer = execute(stack, user_id, body)
+    record = next(
+        iter(device(stack.store.client, user_id, "garage").collection("commands").stream())
+    )
+    return answer, record
+
+
+def test_a_slow_garage_door_is_pending_then_reported_and_followed_up(stack, db, user) -> None:
+    device(db, user, "garage").set(GARAGE)
+    stack.link(user)
+    answer, record = open_garage(stack, user)
+    assert answer == {"ids": ["garage"], "status": "PENDING"}
+    assert record.to_dict()["answer"] == "PENDING"
+    batch = db.batch()  # the backend, seconds later: the door is open
+    batch.update(device(db, user, "garage"), {"states.openPercent": 100})
+    batch.update(
+        record.reference, {"outcome": {"status": "SUCCESS", "states": {"openPercent": 100}}}
+    )
+    batch.commit()
+    assert stack.homegraph
+    eventually(
+        lambda: (stack.homegraph.last_reported(user, "garage") or {}).get("openPercent") == 100,
+        what="Report State of the open door",
+    )
+    follow_ups = eventually(lambda: announced(stack, user, record.id), what="follow-up")
+    assert follow_ups[0]["trait"] == "OpenClose"
+    assert follow_ups[0]["payload"] == {
+        "priority": 0,
+        "followUpResponse": {"followUpToken": "fu-42", "status": "SUCCESS", "openPercent": 100},
+    }
+
+
+def test_a_command_never_answered_expires_cleanly(stack, db, user) -> None:
+    device(db, user, "garage").set(GARAGE)
+    stack.link(user)
+    answer, record = open_garage(stack, user)
+    assert answer["status"] == "PENDING"
+    record.reference.update({"deadline": datetime.now(UTC) - timedelta(seconds=1)})
+    publisher = pubsub_v1.PublisherClient()
+    publisher.publish(publisher.topic_path(PROJECT, TOPIC), b"{}", kind="sweep").result()
+    expired = eventually(
+        lambda: (record.reference.get().to_dict() or {}).get("outcome"), what="expiry"
+    )
+    assert expired == {"status": "ERROR", "errorCode": "deviceOffline", "expired": True}
+    follow_ups = eventually(lambda: announced(stack, user, record.id), what="FAILURE follow-up")
+    response = follow_ups[0]["payload"]["followUpResponse"]
+    assert (response["status"], response["errorCode"]) == ("FAILURE", "deviceOffline")
+    assert stack.homegraph
+    eventually(
+        lambda: (stack.homegraph.last_reported(user, "garage") or {}).get("openPercent") == 0,
+        what="Google's view equals QUERY's: the door stayed shut",
+    )
+    log = (stack.logs / "change.log").read_text()
+    assert "command expired without an outcome" in log
+
+
+def test_a_doorbell_press_is_notified_once_despite_a_duplicated_delivery(stack, db, user) -> None:
+    device(db, user, "doorbell").set(DOORBELL)
+    stack.link(user)
+    event = device(db, user, "doorbell").collection("events").document("press-1")
+    event.set(
+        {
+            "trait": "ObjectDetection",
+            "notification": {
+                "detectionTimestamp": int(time.time() * 1000),
+                "objects": {"named": ["Alice"], "unclassified": 1},
+            },
+            "occurredAt": datetime.now(UTC),
+        }
+    )
+    eventually(lambda: announced(stack, user, "press-1"), what="doorbell notification")
+    publisher = pubsub_v1.PublisherClient()  # Pub/Sub delivers the same message again
+    data = {
+        "kind": "notification",
+        "agentUserId": user,
+        "deviceId": "doorbell",
+        "eventId": "press-1",
+    }
+    publisher.publish(
+        publisher.topic_path(PROJECT, TOPIC),
+        json.dumps(data).encode(),
+        kind="notification",
+        agentUserId=user,
+        deviceId="doorbell",
+    ).result()
+    time.sleep(3)
+    notes = announced(stack, user, "press-1")
+    assert len(notes) == 1
+    assert notes[0]["payload"]["objects"] == {"named": ["Alice"], "unclassified": 1}
+    assert (event.get().to_dict() or {})["announce"]["doneAt"]
+
+
+def test_a_washers_cycle_end_is_notified(stack, db, user) -> None:
+    device(db, user, "washer").set(WASHER)
+    stack.link(user)
+    event = device(db, user, "washer").collection("events").document("cycle-done")
+    event.set(
+        {
+            "trait": "RunCycle",
+            "notification": {"status": "SUCCESS", "currentCycleRemainingTime": 0},
+            "occurredAt": datetime.now(UTC),
+        }
+    )
+    notes = eventually(lambda: announced(stack, user, "cycle-done"), what="washer notification")
+    assert notes[0]["trait"] == "RunCycle"
+    assert notes[0]["payload"] == {
+        "priority": 0,
+        "status": "SUCCESS",
+        "currentCycleRemainingTime": 0,
+    }
+
+
+def test_an_old_event_is_logged_not_sent(stack, db, user) -> None:
+    device(db, user, "doorbell").set(DOORBELL)
+    stack.link(user)
+    event = device(db, user, "doorbell").collection("events").document("stale")
+    old = datetime.now(UTC) - timedelta(hours=1)
+    event.set(
+        {
+            "trait": "ObjectDetection",
+            "notification": {"detectionTimestamp": 1, "objects": {"unclassified": 1}},
+            "occurredAt": old,
+        }
+    )
+    eventually(
+        lambda: "notification not sent" in (stack.logs / "change.log").read_text(),
+        what="the log line",
+    )
+    assert announced(stack, user, "stale") == []

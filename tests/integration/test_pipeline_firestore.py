@@ -12,9 +12,10 @@ import pytest
 
 from functions.core.config import Config
 from functions.core.store import FirestoreStore
+from functions.homegraph.calls import Redeliver
 from functions.homegraph.client import HomeGraphError
 from functions.homegraph.ledger import FirestoreLedger
-from functions.homegraph.pipeline import Pipeline, Redeliver, handle_change
+from functions.homegraph.pipeline import Pipeline, handle_change
 from tests.unit.fakes import ScriptedHomeGraph
 
 SECOND = 10**9
@@ -305,3 +306,27 @@ def test_a_400_right_after_a_request_sync_is_retried(pipeline, google, clock, us
         handle_change(pipeline, delivery)
     handle_change(pipeline, delivery)
     assert google.reports == [(user, {"lamp": {"online": True, "on": True, "brightness": 10}})]
+
+
+def test_call_counts_are_atomic_increments_that_return_the_totals(store) -> None:
+    ledger = FirestoreLedger(store.client)
+    second = time.time_ns() // SECOND + 10**6 + uuid.uuid4().int % 10**6
+    expire = (second + 3600) * SECOND
+    assert ledger.count_calls(second, 0, 0, 3, expire) == (0, 3)
+    assert ledger.count_calls(second, 0, 2, 0, expire) == (2, 3)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(lambda _: ledger.count_calls(second, 0, 0, 1, expire), range(40)))
+    assert ledger.count_calls(second, 0, 0, 0, expire) == (2, 43)
+    assert ledger.count_calls(second, 1, 0, 0, expire) == (0, 0), "shards count apart"
+
+
+def test_one_message_stands_for_the_states_staged_until_its_turn(store, user) -> None:
+    ledger = FirestoreLedger(store.client)
+    now = time.time_ns()
+    assert ledger.claim_report(user, "event-1", now, 60 * SECOND)
+    assert not ledger.claim_report(user, "event-2", now, 60 * SECOND)
+    assert ledger.claim_report(user, "event-1", now, 60 * SECOND), "a redelivery claims again"
+    assert ledger.acquire_report_lease(user, "sender", now, 60 * SECOND)[0] == "acquired"
+    assert ledger.claim_report(user, "event-3", now, 60 * SECOND), "the turn took the mark down"
+    assert ledger.acquire_report_lease(user, "sender", now, 60 * SECOND)[0] == "acquired"
+    assert not ledger.claim_report(user, "event-4", now, 60 * SECOND), "a renewal keeps it"

@@ -235,6 +235,8 @@ class ScriptedHomeGraph:
     def __init__(self) -> None:
         self.syncs: list[str] = []
         self.reports: list[tuple[str, dict[str, Any]]] = []
+        self.announcements: list[tuple[str, str, dict[str, Any]]] = []
+        """(agentUserId, eventId, device id -> trait -> payload) of every notify call."""
         self.failures: list[Exception] = []
         self._lock = threading.Lock()
 
@@ -253,3 +255,10 @@ class ScriptedHomeGraph:
         self._maybe_fail()
         with self._lock:
             self.reports.append((agent_user_id, copy.deepcopy(dict(states))))
+
+    def notify(
+        self, agent_user_id: str, request_id: str, event_id: str, notifications: Any
+    ) -> None:
+        self._maybe_fail()
+        with self._lock:
+            self.announcements.append((agent_user_id, event_id, copy.deepcopy(dict(notifications))))

@@ -54,6 +54,8 @@ EXPECTED_ENV = {
         "HOMEGRAPH_RETRY_SECONDS",
         "NEW_USER_GRACE_SECONDS",
         "MAX_EVENT_AGE_SECONDS",
+        "HOMEGRAPH_CALLS_PER_MINUTE",
+        "HOMEGRAPH_REQUEST_SYNC_SHARE",
     },
 }
 # Settings that are secrets: Secret Manager secret environment variables, never plain ones.
@@ -106,7 +108,7 @@ EXPECTED_FUNCTIONS: dict[str, dict[str, Any]] = {
         },
         "event_trigger": {
             "trigger_region": "${local.firestore_trigger_region}",
-            "event_type": "google.cloud.firestore.document.v1.written",
+            "event_type": "${local.firestore_written_event}",
             "retry_policy": "RETRY_POLICY_RETRY",
             "service_account_email": "${google_service_account.device_written_trigger.email}",
             "event_filters": [
@@ -474,7 +476,7 @@ def test_every_tuning_value_comes_from_a_validated_variable() -> None:
 def test_firestore_trigger_watches_the_stores_device_documents() -> None:
     function = functions_by_entry_point()["on_device_written"]
     trigger = one(function, "event_trigger")
-    assert trigger["event_type"] == "google.cloud.firestore.document.v1.written"
+    assert resolve(trigger["event_type"]) == "google.cloud.firestore.document.v1.written"
     assert trigger["retry_policy"] == "RETRY_POLICY_RETRY"
     filters = {f["attribute"]: f for f in trigger["event_filters"]}
     assert set(filters) == {"database", "document"}
@@ -492,6 +494,118 @@ def test_trigger_region_follows_the_firestore_location() -> None:
     regions = local_values()["firestore_trigger_regions"]
     assert regions == {"nam5": "us-central1", "eur3": "europe-west4"}
     assert "var.firestore_location" in local_values()["firestore_trigger_region"]
+
+
+def test_device_records_reach_on_device_written_through_a_second_trigger() -> None:
+    """Command records and device events, one level under the device documents, go to the same
+    Cloud Run service as the function's own trigger, the same way."""
+    from functions.homegraph.records import EVENTS
+
+    function = functions_by_entry_point()["on_device_written"]
+    own = one(function, "event_trigger")
+    (trigger,) = resources("google_eventarc_trigger").values()
+    criteria = {c["attribute"]: c for c in trigger["matching_criteria"]}
+    assert set(criteria) == {"type", "database", "document"}
+    assert resolve(criteria["type"]["value"]) == resolve(own["event_type"])
+    filters = {f["attribute"]: f for f in own["event_filters"]}
+    assert criteria["database"]["value"] == filters["database"]["value"]
+    assert "operator" not in criteria["database"] and "operator" not in criteria["type"]
+    document = criteria["document"]
+    assert document["operator"] == "match-path-pattern"
+    device = resolve(filters["document"]["value"])
+    assert resolve(document["value"]) == f"{device}/{{collection}}/{{docId}}"
+    for collection in (store.COMMANDS, EVENTS):
+        assert re.fullmatch(r"[A-Za-z]\w*", collection), "one path segment under the device"
+    assert resolve(trigger["event_data_content_type"]) == "application/protobuf"
+    assert trigger["location"] == own["trigger_region"]
+    assert trigger["service_account"] == own["service_account_email"]
+
+    run = one(one(trigger, "destination"), "cloud_run_service")
+    on_device_written = address("on_device_written")
+    assert run == {
+        "service": f"${{{on_device_written}.service_config[0].service}}",
+        "region": f"${{{on_device_written}.location}}",
+    }
+    # The trigger identity may receive events and invoke that service.
+    member = own["service_account_email"].replace(".email}", ".member}")
+    receivers = [
+        b
+        for b in resources("google_project_iam_member").values()
+        if b["member"] == member and b["role"] == "roles/eventarc.eventReceiver"
+    ]
+    invokers = [
+        b
+        for b in resources("google_cloud_run_v2_service_iam_member").values()
+        if b["member"] == member
+    ]
+    assert len(receivers) == 1
+    assert [(b["name"], b["location"], b["role"]) for b in invokers] == [
+        (run["service"], run["region"], "roles/run.invoker")
+    ]
+    needs = set(trigger["depends_on"])
+    assert {
+        "${google_project_iam_member.device_written_trigger_receiver}",
+        "${google_cloud_run_v2_service_iam_member.device_written_trigger_invoker}",
+    } <= needs
+
+
+def test_a_sweep_message_reaches_on_device_change_every_minute() -> None:
+    assert "cloudscheduler.googleapis.com" in local_values()["services"]
+    (job,) = resources("google_cloud_scheduler_job").values()
+    assert job["schedule"] == "* * * * *"
+    assert job["region"] == "${var.region}"
+    target = one(job, "pubsub_target")
+    topic = env("on_device_written")["DEVICE_CHANGES_TOPIC"].replace(".name}", ".id}")
+    assert target["topic_name"] == topic, "the topic the push subscription delivers from"
+    assert target["attributes"] == {"kind": "sweep"}
+    assert target["data"] == '${base64encode("{}")}'
+    pipeline = (ROOT / "functions" / "homegraph" / "pipeline.py").read_text()
+    assert '"kind") == "sweep"' in pipeline, "on_device_change no longer reads kind=sweep"
+
+
+def test_the_sweep_query_has_its_composite_index() -> None:
+    (index,) = resources("google_firestore_index").values()
+    assert index["database"] == "${var.firestore_database}"
+    assert index["collection"] == store.COMMANDS
+    assert index["query_scope"] == "COLLECTION_GROUP"
+    assert [(f["field_path"], f["order"]) for f in index["fields"]] == [
+        ("mode", "ASCENDING"),
+        ("outcome", "ASCENDING"),
+        ("deadline", "ASCENDING"),
+    ]
+    query = (ROOT / "functions" / "homegraph" / "records.py").read_text()
+    for field in ("mode", "outcome", "deadline"):
+        assert f'FieldFilter("{field}"' in query, f"the sweep no longer filters on {field}"
+
+
+def test_bookkeeping_expires_through_ttl_policies() -> None:
+    from functions.homegraph.ledger import QUOTA
+    from functions.homegraph.records import EVENTS
+    from functions.oauth.records import CODES, FAILURES, REQUESTS
+
+    expected = {
+        store.COMMANDS: "expireAt",
+        EVENTS: "expireAt",
+        QUOTA: "expireAt",
+        FAILURES: "expiresAt",
+        REQUESTS: "expiresAt",
+        CODES: "expiresAt",
+    }
+    assert local_values()["ttl_fields"] == expected
+    code = {
+        "expireAt": ("devices/backend.py", "homegraph/ledger.py"),
+        "expiresAt": ("oauth/records.py", "oauth/server.py", "oauth/grants.py"),
+    }
+    for field, modules in code.items():
+        for module in modules:
+            source = (ROOT / "functions" / module).read_text()
+            assert f'"{field}"' in source, f"functions/{module} no longer writes {field}"
+    (ttl,) = resources("google_firestore_field").values()
+    assert ttl["for_each"] == "${local.ttl_fields}"
+    assert (ttl["collection"], ttl["field"]) == ("${each.key}", "${each.value}")
+    assert ttl["database"] == "${var.firestore_database}"
+    assert ttl["ttl_config"] == [{}]
+    assert ttl["index_config"] == [{}], "TTL fields are never queried: no single-field index"
 
 
 def test_device_changes_flow_from_publisher_to_on_device_change() -> None:

@@ -26,14 +26,26 @@ class Recorder:
 
 
 class Outbox:
+    """Stages states and keeps each user's ``reportQueued`` mark, as FirestoreLedger does."""
+
     def __init__(self) -> None:
         self.staged: list[tuple[str, str, int]] = []
-
+        self.queued: dict[str, tuple[str, int]] = {}
         self.forgotten: list[tuple[str, str]] = []
 
     def stage_state(self, user_id: str, device_id: str, version: int, states: dict) -> bool:
         self.staged.append((user_id, device_id, version))
         return True
+
+    def claim_report(self, user_id: str, claimant: str, now: int, ttl: int) -> bool:
+        by, until = self.queued.get(user_id, ("", 0))
+        if until > now and by != claimant:
+            return False
+        self.queued[user_id] = (claimant, now + ttl)
+        return True
+
+    def turn_begins(self, user_id: str) -> None:
+        self.queued.pop(user_id, None)
 
     def forget(self, user_id: str, device_id: str) -> None:
         self.forgotten.append((user_id, device_id))
@@ -53,10 +65,11 @@ def run(
     recorder: Recorder,
     when: datetime = NOW,
     outbox: Outbox | None = None,
+    event_id: str = "event-1",
 ) -> None:
     handle_written(
         body,
-        event_id="event-1",
+        event_id=event_id,
         event_time=when,
         users=users,
         outbox=outbox or Outbox(),
@@ -131,3 +144,55 @@ def test_a_deleted_device_leaves_nothing_to_report() -> None:
     outbox = Outbox()
     run(event(light(), None), Users("u1"), Recorder(), outbox=outbox)
     assert outbox.forgotten == [("u1", "lamp")]
+
+
+def test_one_state_message_per_turn_stands_for_the_states_staged_meanwhile() -> None:
+    recorder, outbox = Recorder(), Outbox()
+    for n in range(5):
+        run(
+            event(light(brightness=n), light(brightness=n + 1)),
+            Users("u1"),
+            recorder,
+            outbox=outbox,
+            event_id=f"e{n}",
+        )
+    assert len(outbox.staged) == 5, "every state is staged"
+    assert [m.kind for m in recorder.published] == ["state"], "one message is on its way"
+    outbox.turn_begins("u1")
+    run(
+        event(light(brightness=1), light(brightness=9)),
+        Users("u1"),
+        recorder,
+        outbox=outbox,
+        event_id="e9",
+    )
+    assert len(recorder.published) == 2, "a state staged after the turn began gets a message"
+
+
+def test_structural_changes_are_always_published() -> None:
+    recorder, outbox = Recorder(), Outbox()
+    run(event(light(on=False), light(on=True)), Users("u1"), recorder, outbox=outbox)
+    run(
+        event(light(), {**light(on=False), "roomHint": "Hall"}),
+        Users("u1"),
+        recorder,
+        outbox=outbox,
+        event_id="e2",
+    )
+    assert [m.kind for m in recorder.published] == ["state", "sync"]
+
+
+def test_a_redelivered_event_publishes_again_after_a_failed_publish() -> None:
+    outbox = Outbox()
+    with pytest.raises(TimeoutError):
+        run(event(light(on=False), light(on=True)), Users("u1"), Recorder(fail=True), outbox=outbox)
+    recorder = Recorder()
+    run(event(light(on=False), light(on=True)), Users("u1"), recorder, outbox=outbox)
+    assert [m.kind for m in recorder.published] == ["state"]
+
+
+def test_a_claim_that_lapsed_is_taken_over() -> None:
+    outbox, recorder = Outbox(), Recorder()
+    outbox.queued["u1"] = ("lost-event", 0)
+    run(event(light(on=False), light(on=True)), Users("u1"), recorder, outbox=outbox)
+    assert [m.kind for m in recorder.published] == ["state"]
