@@ -130,6 +130,12 @@ class Store(Protocol):
         """The token record and the user's listed devices, in one round trip."""
         ...
 
+    def read_account(
+        self, token_hash: str, user_id: str
+    ) -> tuple[Document | None, Document | None]:
+        """The token record and the user's own document (``linked``), in one round trip."""
+        ...
+
     def list_devices(self, user_id: str) -> dict[str, Document]:
         """Every device document of the user, by device id."""
         ...

@@ -110,6 +110,16 @@ class FirestoreStore:
         found = {snap.reference.path: snap for snap in self.client.get_all(refs)}
         return _snapshot([found[ref.path] for ref in refs], device_ids)
 
+    def read_account(
+        self, token_hash: str, user_id: str
+    ) -> tuple[Document | None, Document | None]:
+        refs = [self.token(token_hash), self.user(user_id)]
+        found = {snap.reference.path: snap for snap in self.client.get_all(refs)}
+        token, user = (found[ref.path] for ref in refs)
+        return (token.to_dict() if token.exists else None), (
+            user.to_dict() if user.exists else None
+        )
+
     def list_devices(self, user_id: str) -> dict[str, Document]:
         devices = self.user(user_id).collection(DEVICES)
         return {snap.id: snap.to_dict() or {} for snap in devices.stream()}

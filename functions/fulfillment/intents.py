@@ -73,15 +73,21 @@ def verify_token(store: Store, token: str, now: datetime) -> str:
 
 
 def sync(call: Call) -> dict[str, Any]:
-    """All the user's valid devices; an invalid document is left out and logged, never fatal."""
-    user_id = authenticate(call)
+    """All the user's valid devices; an invalid document is left out and logged, never fatal.
+    Two round trips: the token with the user's document, then the devices; a third only when
+    the user becomes linked."""
+    user_id = claimed_user(call.token)
+    token, account = call.store.read_account(tokens.token_hash(call.token), user_id)
+    tokens.check(token, user_id, tokens.ACCESS, call.now)
+    logs.bind(user=logs.user_ref(user_id))
     devices = []
     for device_id, document in sorted(call.store.list_devices(user_id).items()):
         try:
             devices.append(parse_device(device_id, document).sync())
         except InvalidDevice as invalid:
             logs.error("device left out of SYNC", deviceId=device_id, reason=str(invalid))
-    call.store.set_linked(user_id, True)
+    if (account or {}).get("linked") is not True:
+        call.store.set_linked(user_id, True)
     logs.info("sync", devices=len(devices))
     return {"agentUserId": user_id, "devices": devices}
 

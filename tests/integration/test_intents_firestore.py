@@ -79,3 +79,15 @@ def test_security_rules_refuse_client_sdk_access(
         with pytest.raises(urllib.error.HTTPError) as refused:
             urllib.request.urlopen(request, timeout=5)
         assert refused.value.code == 403
+
+
+def test_sync_of_a_linked_user_is_one_batched_read_and_one_query(world: World) -> None:
+    world.put_device("sync-rt-user", "lamp", light())
+    token = world.token("sync-rt-user")
+    world.post(intent("SYNC"), token)
+    counting_client = firestore.Client(project=PROJECT)
+    counter = CountingApi(counting_client._firestore_api)
+    counting_client._firestore_api_internal = counter
+    counted = World(FirestoreStore(counting_client), lambda *_: None, lambda *_: None)
+    assert counted.post(intent("SYNC"), token).status == 200
+    assert counter.calls == Counter({"batch_get_documents": 1, "run_query": 1})

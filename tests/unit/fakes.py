@@ -92,6 +92,14 @@ class MemoryStore:
             devices={i: copy.deepcopy(stored.get(i)) for i in device_ids},
         )
 
+    def read_account(
+        self, token_hash: str, user_id: str
+    ) -> tuple[Document | None, Document | None]:
+        self.round_trips += 1
+        self.documents_read += 2
+        _check_ids(user_id)
+        return copy.deepcopy(self.tokens.get(token_hash)), copy.deepcopy(self.users.get(user_id))
+
     def list_devices(self, user_id: str) -> dict[str, Document]:
         self.round_trips += 1
         _check_ids(user_id)

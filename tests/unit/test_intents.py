@@ -138,8 +138,17 @@ def test_a_fault_before_the_token_is_read_hides_the_user_id_too(
     def broken(*_: object) -> None:
         raise ConnectionError(f"GET /v1/projects/p/databases/(default)/documents/users/{MARKER}")
 
-    memory.read = broken  # type: ignore[method-assign,assignment]
+    memory.read_account = broken  # type: ignore[method-assign,assignment]
     capsys.readouterr()
     world.post(intent("SYNC"), token)
     output = capsys.readouterr().out
     assert MARKER not in output and "intent failed" in output
+
+
+def test_sync_of_a_linked_user_is_two_round_trips(world: World, memory: MemoryStore) -> None:
+    world.put_device("u1", "lamp", light())
+    token = world.token("u1")
+    world.post(intent("SYNC"), token)  # the first SYNC links the user: one more write
+    memory.round_trips = 0
+    assert world.post(intent("SYNC"), token).status == 200
+    assert memory.round_trips == 2
