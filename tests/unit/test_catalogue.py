@@ -76,3 +76,34 @@ def test_an_unknown_device_type_is_named_in_the_error() -> None:
 def test_docs_traits_page_is_generated() -> None:
     page = (ROOT / "docs" / "traits.md").read_text()
     assert page == render(), "regenerate: python -m devstack.catalogue > docs/traits.md"
+
+
+def test_the_lazy_registry_lists_exactly_the_trait_modules() -> None:
+    """CATALOGUE (what a cold start knows without importing a trait) equals the modules."""
+    import importlib
+    import pkgutil
+
+    from functions.devices import traits
+
+    found = {}
+    for module in pkgutil.iter_modules(traits.__path__):
+        trait = getattr(importlib.import_module(f"{traits.__name__}.{module.name}"), "TRAIT", None)
+        if trait is not None:
+            short = trait.name.removeprefix("action.devices.traits.")
+            assert traits.module_name(short) == module.name
+            found[short] = tuple(c.removeprefix("action.devices.commands.") for c in trait.commands)
+    assert found == traits.CATALOGUE
+
+
+def test_importing_the_fulfillment_loads_no_trait_module() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, main; "
+        "print(sorted(m for m in sys.modules if m.startswith('functions.devices.traits.')))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
+    assert "on_off" not in loaded and "volume" not in loaded, loaded
