@@ -1,5 +1,9 @@
 """The demo home seeded by ``make run``: one complete document per device type it shows.
 
+The front door lock and the garage door are confirmed devices (docs/devices.md, "Execution
+modes"): ``make run``'s reference device backend (devstack/device_backend.py) answers the lock
+in time and the garage door too late, so Google hears PENDING for it.
+
 docs/devices.md shows these same documents; a test keeps them equal.
 """
 
@@ -64,7 +68,18 @@ DEMO_DEVICES: dict[str, dict[str, Any]] = {
         "name": {"name": "Front door"},
         "willReportState": True,
         "roomHint": "Entrance",
+        "execution": {"mode": "confirmed", "timeoutMs": 800},
         "states": {"online": True, "isLocked": True, "isJammed": False},
+    },
+    "garage-door": {
+        "type": "action.devices.types.GARAGE",
+        "traits": [T + "OpenClose"],
+        "name": {"name": "Garage door"},
+        "willReportState": True,
+        "roomHint": "Garage",
+        "attributes": {"discreteOnlyOpenClose": True},
+        "execution": {"mode": "confirmed", "timeoutMs": 300},
+        "states": {"online": True, "openPercent": 0},
     },
     "living-room-blinds": {
         "type": "action.devices.types.BLINDS",

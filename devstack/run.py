@@ -12,13 +12,17 @@ from pathlib import Path
 
 from bridge.runtime import Bridge
 from devstack.demo_home import SPEAKER_NAME, seed
+from devstack.device_backend import DeviceBackend, demo_backend
 from devstack.fake_speaker import FakeSpeaker
 from devstack.local import PROJECT, ROOT, STATE_FILE, emulator_address, running_stack
 from devstack.stack import LocalStack, Ports
+from functions.devices.pins import pin_record
 
 DEMO_USER = "demo"
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password"  # noqa: S105 - the local Auth emulator's demo person only
+DEMO_PIN = "1234"
+"""The demo user's PIN for secondary user verification (unlocking, opening the garage)."""
 
 
 def port_free(port: int) -> bool:
@@ -108,6 +112,20 @@ def start_speaker_bridge(stack: LocalStack, logs: Path) -> tuple[FakeSpeaker, Br
     return speaker, bridge
 
 
+def start_device_backend(stack: LocalStack, logs: Path) -> DeviceBackend:
+    """The reference device backend for the demo home; it logs what it does to ``logs``."""
+    import logging
+
+    from devstack import device_backend
+
+    handler = logging.FileHandler(logs / "device-backend.log")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    device_backend.LOG.handlers[:] = [handler]
+    device_backend.LOG.setLevel(logging.INFO)
+    device_backend.LOG.propagate = False
+    return demo_backend(stack.store.client, DEMO_USER).start()
+
+
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--firestore-port", type=int, help="default: firebase.json's")
@@ -142,10 +160,13 @@ def main(argv: list[str]) -> int:
     )
     speaker: FakeSpeaker | None = None
     bridge: Bridge | None = None
+    backend: DeviceBackend | None = None
     try:
         stack.start()
         assert stack.homegraph and stack.firestore and stack.pubsub and stack.auth and stack.google
         devices = seed(stack.store, DEMO_USER)
+        stack.store.set_pin(DEMO_USER, pin_record(DEMO_PIN))
+        backend = start_device_backend(stack, ROOT / ".devstack")
         stack.add_person(DEMO_USER, DEMO_EMAIL, DEMO_PASSWORD)
         stack.link(DEMO_USER)
         token = stack.token_for(DEMO_USER)
@@ -164,7 +185,9 @@ Local stack is up (project {PROJECT}).
   local Home Graph    {stack.homegraph.url}  (Google's side; calls the fulfillment's SYNC)
   account_linking     {stack.url("linking")}authorize and {stack.url("linking")}token
   Auth emulator       {stack.auth.host}   (FIREBASE_AUTH_EMULATOR_HOST)
-  demo home           user '{DEMO_USER}', {devices} devices, linked
+  demo home           user '{DEMO_USER}', {devices} devices, linked, PIN {DEMO_PIN}
+  device backend      answers the demo home's commands (.devstack/device-backend.log):
+                      front-door-lock in time, garage-door after 3 s (Google hears PENDING)
   fake speaker        {speaker.url}  (LAN bridge: bedroom-speaker-dnd, polls every 5 s)
 
 Try it:
@@ -180,6 +203,7 @@ Walk-through (another terminal; README "Watch Home Graph follow Firestore"):
 Account linking as Google does it: open {stack.google.start_url} in a browser,
   sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}; Google's side exchanges the code and calls SYNC.
 
+Another PIN: make pin USER_ID={DEMO_USER} PIN=4321
 Another token: make token USER_ID={DEMO_USER}      Logs: .devstack/*.log      Stop: Ctrl-C
 """,
             flush=True,
@@ -191,6 +215,8 @@ Another token: make token USER_ID={DEMO_USER}      Logs: .devstack/*.log      St
     finally:
         with contextlib.suppress(OSError):  # after a hangup the terminal is gone
             print("stopping ...", flush=True)
+        if backend is not None:
+            backend.stop()
         if bridge is not None:
             bridge.stop()
         if speaker is not None:
