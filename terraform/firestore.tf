@@ -66,3 +66,25 @@ resource "google_firestore_field" "ttl" {
 
   depends_on = [google_project_service.enabled, google_firestore_database.this]
 }
+
+# A device backend listens for the command records that await its outcome (docs/devices.md): per
+# device (collection scope) or for the whole fleet (collection group), on outcome == null.
+resource "google_firestore_field" "commands_outcome" {
+  project    = var.project_id
+  database   = var.firestore_database
+  collection = "commands"
+  field      = "outcome"
+
+  index_config {
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION"
+    }
+    indexes {
+      order       = "ASCENDING"
+      query_scope = "COLLECTION_GROUP"
+    }
+  }
+
+  depends_on = [google_project_service.enabled, google_firestore_database.this]
+}

@@ -600,12 +600,20 @@ def test_bookkeeping_expires_through_ttl_policies() -> None:
         for module in modules:
             source = (ROOT / "functions" / module).read_text()
             assert f'"{field}"' in source, f"functions/{module} no longer writes {field}"
-    (ttl,) = resources("google_firestore_field").values()
+    ttl = resources("google_firestore_field")["ttl"]
     assert ttl["for_each"] == "${local.ttl_fields}"
     assert (ttl["collection"], ttl["field"]) == ("${each.key}", "${each.value}")
     assert ttl["database"] == "${var.firestore_database}"
     assert ttl["ttl_config"] == [{}]
     assert ttl["index_config"] == [{}], "TTL fields are never queried: no single-field index"
+
+
+def test_command_records_awaiting_an_outcome_are_indexed_for_backends() -> None:
+    """docs/devices.md's listeners: outcome == null per device and across the fleet."""
+    field = resources("google_firestore_field")["commands_outcome"]
+    assert (field["collection"], field["field"]) == (store.COMMANDS, "outcome")
+    scopes = {i["query_scope"] for i in field["index_config"][0]["indexes"]}
+    assert scopes == {"COLLECTION", "COLLECTION_GROUP"}
 
 
 def test_device_changes_flow_from_publisher_to_on_device_change() -> None:
