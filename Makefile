@@ -79,8 +79,10 @@ test: venv checkov schema node-deps browser-deps
 	$(PY) -m pytest
 
 # Not part of `make test`: prints ratios to floors measured in the same run, and writes .bench/.
-bench: venv
+bench: venv node-deps
 	$(PY) -m bench.fulfillment
+	$(PY) -m bench.simulate_quota --json .bench/quota_simulation.json
+	$(PY) -m bench.pipeline_throughput
 
 check: venv
 	$(VENV)/bin/ruff check .

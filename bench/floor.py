@@ -3,13 +3,15 @@ the Firestore work an answer needs, with the same client library, and nothing el
 check, no validation, no traits).
 
 - QUERY: one batched read of the token and the devices.
-- EXECUTE: one batched read, then one commit guarded by each device's update time.
+- EXECUTE: one batched read, then one commit guarded by each device's update time that also
+  creates each device's command record (what the product must write for its device backends).
 - SYNC: one token read and one query of the user's devices.
 """
 
 import functools
 import json
 import os
+import uuid
 from typing import TYPE_CHECKING, Any
 
 import functions_framework
@@ -53,6 +55,8 @@ def _execute(body: dict[str, Any], user_id: str, token_hash: str) -> dict[str, A
     for ref in refs[1:]:
         guard = firestore.LastUpdateOption(snaps[ref.path].update_time)
         batch.update(ref, {"states.on": on}, option=guard)
+        record = {"requestId": body["requestId"], "executions": [command], "outcome": None}
+        batch.create(ref.collection("commands").document(uuid.uuid4().hex), record)
     batch.commit()
     return {"commands": [{"ids": ids, "status": "SUCCESS", "states": {"on": on}}]}
 

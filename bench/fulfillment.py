@@ -19,7 +19,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -118,6 +118,43 @@ def serve(target: str, source: Path, port: int, env: dict[str, str], log: Path) 
     )
 
 
+def confirmed_home(client: Any) -> Home:
+    """One confirmed outlet whose device backend (``answer_commands``) answers at once."""
+    home = seed(client, "bench-confirmed", 1)
+    outlet = client.collection("users").document(home.user_id).collection("devices")
+    outlet.document(home.device_ids[0]).update(
+        {"execution": {"mode": "confirmed", "timeoutMs": 900}}
+    )
+    return home
+
+
+def answer_commands(client: Any, home: Home) -> Callable[[], None]:
+    """A device backend for the confirmed outlet: a Firestore listener that records SUCCESS with
+    the command's patch as soon as a record appears; returns its stop function."""
+    device = client.collection("users").document(home.user_id).collection("devices")
+    ref = device.document(home.device_ids[0])
+    started = threading.Event()
+
+    def on_snapshot(_snaps: Any, changes: Any, _read_time: Any) -> None:
+        for change in changes:
+            record = change.document.to_dict() or {}
+            if change.type.name == "ADDED" and record.get("outcome") is None:
+                batch = client.batch()
+                patch = record.get("patch") or {}
+                if patch:
+                    batch.update(ref, {f"states.{k}": v for k, v in patch.items()})
+                batch.update(change.document.reference, {"outcome": {"status": "SUCCESS"}})
+                batch.commit()
+        started.set()
+
+    from google.cloud.firestore import FieldFilter
+
+    awaiting = ref.collection("commands").where(filter=FieldFilter("outcome", "==", None))
+    watch = awaiting.on_snapshot(on_snapshot)
+    started.wait(10)
+    return watch.unsubscribe  # type: ignore[no-any-return]
+
+
 def ratio_row(
     name: str, product: list[float], floor: list[float], blocks: list[float]
 ) -> dict[str, Any]:
@@ -211,6 +248,117 @@ def print_table(rows: list[dict[str, Any]]) -> None:
         )
 
 
+CASES: list[tuple[str, int, Callable[[Home], Callable[[int], bytes]]]] = [
+    ("QUERY", 1, lambda h: lambda i: body("QUERY", h.device_ids)),
+    ("QUERY", 10, lambda h: lambda i: body("QUERY", h.device_ids)),
+    ("QUERY", 100, lambda h: lambda i: body("QUERY", h.device_ids)),
+    ("EXECUTE OnOff", 1, lambda h: lambda i: body("EXECUTE", h.device_ids, i % 2 == 0)),
+    ("EXECUTE OnOff", 10, lambda h: lambda i: body("EXECUTE", h.device_ids, i % 2 == 0)),
+    ("SYNC", 100, lambda h: lambda i: body("SYNC", [])),
+    ("SYNC", 500, lambda h: lambda i: body("SYNC", [])),
+]
+
+
+@dataclass
+class Bench:
+    """One run's servers, homes and settings."""
+
+    product: Target
+    floor: Target
+    homes: dict[int, Home]
+    client: Any
+    env: dict[str, str]
+    logs: Path
+    blocks: int
+    per_block: int
+    rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def add(self, row: dict[str, Any]) -> None:
+        self.rows.append(row)
+        print_table([row])
+
+    def intents(self) -> None:
+        for intent, size, maker in CASES:
+            home = self.homes[size]
+            n = self.per_block if size < 500 else max(4, self.per_block // 3)
+            p, f, ratios = latency((self.product, self.floor), home, maker(home), self.blocks, n)
+            self.add(ratio_row(f"{intent} of {size} device(s), median latency", p, f, ratios))
+
+    def confirmed(self) -> None:
+        """Confirmed EXECUTE against the same EXECUTE on an optimistic device."""
+        confirmed = confirmed_home(self.client)
+        stop_backend = answer_commands(self.client, confirmed)
+        try:
+            homes = (confirmed, self.homes[1])
+            p: list[float] = []
+            f: list[float] = []
+            ratios = []
+            connection = self.product.connect()
+            for _ in range(self.blocks):
+                times: tuple[list[float], list[float]] = ([], [])
+                for i in range(self.per_block):
+                    for side in (i % 2, 1 - i % 2):
+                        raw = body("EXECUTE", homes[side].device_ids, i % 2 == 0)
+                        times[side].append(call(connection, self.product, homes[side], raw))
+                ratios.append(statistics.median(times[0]) / statistics.median(times[1]))
+                p += times[0]
+                f += times[1]
+        finally:
+            stop_backend()
+        row = ratio_row("EXECUTE confirmed, backend answers at once", p, f, ratios)
+        row["floor_is"] = "the same EXECUTE on an optimistic device"
+        self.add(row)
+
+    def throughput(self, seconds: float) -> None:
+        query10 = body("QUERY", self.homes[10].device_ids)
+        for clients in (1, 4, 16):
+            rounds = [
+                (
+                    throughput(self.product, self.homes[10], query10, clients, seconds / 2),
+                    throughput(self.floor, self.homes[10], query10, clients, seconds / 2),
+                )
+                for _ in range(2)
+            ]
+            ratios = [a["rps"] / b["rps"] for a, b in rounds]
+            rps = [statistics.mean(r[side]["rps"] for r in rounds) for side in (0, 1)]
+            last = rounds[-1]
+            self.add(
+                {
+                    "figure": f"QUERY of 10, {clients} client(s), requests/s",
+                    "product_ms": rps[0],
+                    "floor_ms": rps[1],
+                    "unit": "/s",
+                    "ratio": statistics.median(ratios),
+                    "spread": [min(ratios), max(ratios)],
+                    "p50_p99_ms": {
+                        "product": [last[0]["p50_ms"], last[0]["p99_ms"]],
+                        "floor": [last[1]["p50_ms"], last[1]["p99_ms"]],
+                    },
+                }
+            )
+            print(
+                f"{'':44} p50/p99 product {last[0]['p50_ms']:.1f}/{last[0]['p99_ms']:.1f} ms, "
+                f"floor {last[1]['p50_ms']:.1f}/{last[1]['p99_ms']:.1f} ms"
+            )
+
+    def starts(self, colds: int) -> None:
+        source = ROOT / "bench" / "floor.py"
+        cold_p, cold_f = [], []
+        for _ in range(colds):
+            cold_p.append(
+                cold_start(
+                    "fulfillment", ROOT / "main.py", self.env, self.homes[100], self.logs / "c"
+                )
+            )
+            cold_f.append(cold_start("floor", source, self.env, self.homes[100], self.logs / "c"))
+        ratios = [a / b for a, b in zip(cold_p, cold_f, strict=True)]
+        self.add(ratio_row("cold start to first SYNC of 100", cold_p, cold_f, ratios))
+        imp_p = [import_time("main", self.env) for _ in range(colds)]
+        imp_f = [import_time("bench.floor", self.env) for _ in range(colds)]
+        ratios = [a / b for a, b in zip(imp_p, imp_f, strict=True)]
+        self.add(ratio_row("import main (floor: import bench.floor)", imp_p, imp_f, ratios))
+
+
 def run(blocks: int, per_block: int, seconds: float, colds: int) -> list[dict[str, Any]]:
     logs = Path(tempfile.mkdtemp(prefix="bench-"))
     emulator = start_firestore(PROJECT, logs / "firestore.log")
@@ -225,71 +373,15 @@ def run(blocks: int, per_block: int, seconds: float, colds: int) -> list[dict[st
         product = Target("product", free_port(), {})
         floor = Target("floor", free_port(), {})
         servers.append(serve("fulfillment", ROOT / "main.py", product.port, env, logs / "p.log"))
-        source = ROOT / "bench" / "floor.py"
-        servers.append(serve("floor", source, floor.port, env, logs / "f.log"))
+        servers.append(serve("floor", ROOT / "bench" / "floor.py", floor.port, env, logs / "f.log"))
         for target, process in zip((product, floor), servers, strict=True):
             wait_for_http(f"http://127.0.0.1:{target.port}/", process)
-        pair = (product, floor)
-        rows = []
-        cases: list[tuple[str, int, Callable[[Home], Callable[[int], bytes]]]] = [
-            ("QUERY", 1, lambda h: lambda i: body("QUERY", h.device_ids)),
-            ("QUERY", 10, lambda h: lambda i: body("QUERY", h.device_ids)),
-            ("QUERY", 100, lambda h: lambda i: body("QUERY", h.device_ids)),
-            ("EXECUTE OnOff", 1, lambda h: lambda i: body("EXECUTE", h.device_ids, i % 2 == 0)),
-            ("EXECUTE OnOff", 10, lambda h: lambda i: body("EXECUTE", h.device_ids, i % 2 == 0)),
-            ("SYNC", 100, lambda h: lambda i: body("SYNC", [])),
-            ("SYNC", 500, lambda h: lambda i: body("SYNC", [])),
-        ]
-        for intent, size, maker in cases:
-            home = homes[size]
-            n = per_block if size < 500 else max(4, per_block // 3)
-            p, f, ratios = latency(pair, home, maker(home), blocks, n)
-            rows.append(ratio_row(f"{intent} of {size} device(s), median latency", p, f, ratios))
-            print_table(rows[-1:])
-        query10 = body("QUERY", homes[10].device_ids)
-        for clients in (1, 4, 16):
-            rounds = [
-                (
-                    throughput(product, homes[10], query10, clients, seconds / 2),
-                    throughput(floor, homes[10], query10, clients, seconds / 2),
-                )
-                for _ in range(2)
-            ]
-            ratios = [a["rps"] / b["rps"] for a, b in rounds]
-            rps = [statistics.mean(r[side]["rps"] for r in rounds) for side in (0, 1)]
-            rows.append(
-                {
-                    "figure": f"QUERY of 10, {clients} client(s), requests/s",
-                    "product_ms": rps[0],
-                    "floor_ms": rps[1],
-                    "unit": "/s",
-                    "ratio": statistics.median(ratios),
-                    "spread": [min(ratios), max(ratios)],
-                    "p50_p99_ms": {
-                        "product": [rounds[-1][0]["p50_ms"], rounds[-1][0]["p99_ms"]],
-                        "floor": [rounds[-1][1]["p50_ms"], rounds[-1][1]["p99_ms"]],
-                    },
-                }
-            )
-            print_table(rows[-1:])
-            print(
-                f"{'':44} p50/p99 product {rounds[-1][0]['p50_ms']:.1f}/"
-                f"{rounds[-1][0]['p99_ms']:.1f} ms, floor {rounds[-1][1]['p50_ms']:.1f}/"
-                f"{rounds[-1][1]['p99_ms']:.1f} ms"
-            )
-        cold_p, cold_f = [], []
-        for _ in range(colds):
-            cold_p.append(cold_start("fulfillment", ROOT / "main.py", env, homes[100], logs / "c"))
-            cold_f.append(cold_start("floor", source, env, homes[100], logs / "c"))
-        cold_ratios = [a / b for a, b in zip(cold_p, cold_f, strict=True)]
-        rows.append(ratio_row("cold start to first SYNC of 100", cold_p, cold_f, cold_ratios))
-        print_table(rows[-1:])
-        imp_p = [import_time("main", env) for _ in range(colds)]
-        imp_f = [import_time("bench.floor", env) for _ in range(colds)]
-        imp_ratios = [a / b for a, b in zip(imp_p, imp_f, strict=True)]
-        rows.append(ratio_row("import main (floor: import bench.floor)", imp_p, imp_f, imp_ratios))
-        print_table(rows[-1:])
-        return rows
+        bench = Bench(product, floor, homes, client, env, logs, blocks, per_block)
+        bench.intents()
+        bench.confirmed()
+        bench.throughput(seconds)
+        bench.starts(colds)
+        return bench.rows
     finally:
         for process in servers:
             stop_group(process)

@@ -463,7 +463,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--instances", type=int, default=defaults.instances)
     parser.add_argument("--failure-rate", type=float, default=defaults.failure_rate)
     parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--json", default="quota_simulation.json", help="where to write figures")
+    parser.add_argument("--json", default=".bench/quota_simulation.json", help="where to write figures")
     args = parser.parse_args(argv)
     settings = Settings(
         users=args.users,
