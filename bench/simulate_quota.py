@@ -16,6 +16,7 @@ import base64
 import bisect
 import functools
 import json
+import os
 import random
 import resource
 import time
@@ -463,7 +464,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--instances", type=int, default=defaults.instances)
     parser.add_argument("--failure-rate", type=float, default=defaults.failure_rate)
     parser.add_argument("--seed", type=int, default=defaults.seed)
-    parser.add_argument("--json", default=".bench/quota_simulation.json", help="where to write figures")
+    parser.add_argument(
+        "--json", default=".bench/quota_simulation.json", help="where to write figures"
+    )
     args = parser.parse_args(argv)
     settings = Settings(
         users=args.users,
@@ -476,6 +479,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     results = simulate(settings)
     print(table(results))
+    os.makedirs(os.path.dirname(args.json) or ".", exist_ok=True)
     with open(args.json, "w", encoding="utf-8") as out:
         json.dump(asdict(results), out, indent=2)
     print(f"figures written to {args.json}; peak RSS {_rss_mb():.0f} MB")
