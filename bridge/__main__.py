@@ -15,6 +15,7 @@ from typing import Any
 
 from bridge import logs
 from bridge.budget import Budget
+from bridge.commands import FileJournal
 from bridge.runtime import Bridge, Settings
 from bridge.speaker.adapter import SpeakerAdapter
 from bridge.speaker.client import SpeakerClient, Target
@@ -84,7 +85,10 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
         restart_scene=args.restart_scene,
     )
     settings = Settings(poll_interval=args.poll_interval, retry_base=min(15.0, args.poll_interval))
-    bridge = Bridge(adapter, FirestoreHomeStore.connect(account), settings, name=args.name)
+    journal = FileJournal(Path(args.state_dir) / "commands.json")  # never act twice on a record
+    bridge = Bridge(
+        adapter, FirestoreHomeStore.connect(account), settings, name=args.name, journal=journal
+    )
     stop = stop or threading.Event()
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop_signal, lambda *_: stop.set())
@@ -114,7 +118,9 @@ def parser() -> argparse.ArgumentParser:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    main.add_argument("--state-dir", default=str(STATE_DIR), help="pins.json lives here")
+    main.add_argument(
+        "--state-dir", default=str(STATE_DIR), help="pins.json and commands.json live here"
+    )
     main.add_argument("--timeout", type=float, default=3.0, help="per request, seconds")
     main.add_argument("--budget-per-minute", type=float, default=6.0)
     main.add_argument("--budget-burst", type=int, default=6)

@@ -49,6 +49,15 @@ class Adapter(Protocol):
         """Read the device's current state."""
         ...
 
+    def change_for(
+        self, device_id: str, command: str, params: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """The ``states`` keys a command sets on ``device_id`` (``OnOff {"on": true}`` ->
+        ``{"on": True}``), carried out by ``apply``; None for a command that changes no state,
+        carried out by ``perform``. Derived from the command, not the record's ``patch``: the
+        patch is empty when Firestore already held the value, though the device may not."""
+        ...
+
     def apply(self, found: Found, device_id: str, change: Mapping[str, Any]) -> dict[str, Any]:
         """Carry ``change`` (states keys -> wanted values) out and confirm it by a read; returns
         the confirmed values, or raises ``Unconfirmed`` with the device's actual values."""

@@ -17,11 +17,17 @@ BACKEND_FIELDS = frozenset(
         "otherDeviceIds",
         "notificationSupportedByAgent",
         "states",
+        "execution",
+        "deviceError",
+        "secondaryVerification",
     }
 )
 """The only fields a device backend writes in a device document; firestore.rules allows no other."""
 
 REQUIRED_FIELDS = ("type", "traits", "name", "willReportState")
+COMMANDS = "commands"
+"""``users/{uid}/devices/{device}/commands/{id}``: the command records EXECUTE writes; the bridge
+reads them and records their ``outcome`` (docs/devices.md, "Command records")."""
 SIDE_COLLECTION = "lan"
 """``users/{uid}/lan/{doc}``: the kit's own documents (alarms, diagnostics, heartbeat); no trigger
 watches them."""

@@ -7,16 +7,18 @@ token there too, so the local stack and the tests run under the same rules as pr
 """
 
 import os
-from collections.abc import Callable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from google.api_core import exceptions
 from google.cloud import firestore
 from google.cloud.firestore_v1 import _helpers
+from google.cloud.firestore_v1.field_path import FieldPath
 
-from bridge.contract import SIDE_COLLECTION, check_document
+from bridge.contract import COMMANDS, SIDE_COLLECTION, check_document
 from bridge.credential import BridgeAccount, BridgeCredentials
-from bridge.store import Listener, Snapshot
+from bridge.store import CommandListener, CommandRecord, Listener, Snapshot
 
 
 class HomeClient(firestore.Client):
@@ -91,3 +93,74 @@ class FirestoreHomeStore:
 
         watch = self._user.collection("devices").on_snapshot(on_snapshot)
         return watch.unsubscribe  # type: ignore[no-any-return]
+
+    def watch_commands(
+        self, device_ids: Iterable[str], listener: CommandListener, timeout: float = 30.0
+    ) -> Callable[[], None]:
+        """One listener per device on ``commands`` where ``outcome == null`` (the rules let the
+        bridge list its home's records; no collection-group index is needed)."""
+        devices = list(device_ids)
+        ready: set[str] = set()
+        started = threading.Condition()
+
+        def on_snapshot_of(device_id: str) -> Callable[[Any, Any, Any], None]:
+            def on_snapshot(_docs: Any, changes: Any, _read_time: Any) -> None:
+                with started:
+                    ready.add(device_id)
+                    started.notify_all()
+                for change in changes:
+                    if change.type.name == "REMOVED":
+                        continue  # answered (by us or by the product's expiry), or deleted
+                    data = change.document.to_dict() or {}
+                    if data.get("outcome") is None:
+                        listener(CommandRecord.parse(device_id, change.document.id, data))
+
+            return on_snapshot
+
+        watches = [
+            self._device(device_id)
+            .collection(COMMANDS)
+            .where(filter=firestore.FieldFilter("outcome", "==", None))
+            .on_snapshot(on_snapshot_of(device_id))
+            for device_id in devices
+        ]
+
+        def stop() -> None:
+            for watch in watches:
+                watch.unsubscribe()
+
+        with started:
+            listening = started.wait_for(lambda: ready >= set(devices), timeout)
+        if not listening:
+            stop()
+            raise TimeoutError(f"command listeners not started within {timeout} s")
+        return stop
+
+    def record_outcome(
+        self,
+        device_id: str,
+        command_id: str,
+        outcome: Mapping[str, Any],
+        states: Mapping[str, Any],
+    ) -> bool:
+        """One batch; firestore.rules accept the record's update only while its ``outcome`` is
+        null, so an outcome the product recorded first (expiry) is never overwritten: the whole
+        batch is refused, states included."""
+        record = self._device(device_id).collection(COMMANDS).document(command_id)
+        batch = self.client.batch()
+        if states:
+            batch.update(
+                self._device(device_id),
+                {FieldPath("states", key).to_api_repr(): value for key, value in states.items()},
+            )
+        batch.update(record, {"outcome": dict(outcome)})
+        try:
+            batch.commit()
+        except exceptions.NotFound:
+            return False
+        except exceptions.PermissionDenied:
+            snapshot = record.get()
+            if snapshot.exists and (snapshot.to_dict() or {}).get("outcome") is None:
+                raise
+            return False
+        return True

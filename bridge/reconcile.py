@@ -1,10 +1,13 @@
 """Reconciliation, pure: what Firestore wants against what the device last said.
 
 For each state key there are three values: ``wanted`` (the device document's ``states``, where
-EXECUTE writes), ``said`` (the device's last read) and ``agreed`` (the last value both sides held,
-remembered by the bridge). A change on Firestore's side since ``agreed`` is a command and goes to
-the device, even when the device also changed (the command is the newer intent); a change on the
-device's side only goes to Firestore. With nothing agreed yet (the bridge just started) the device
+an optimistic EXECUTE writes), ``said`` (the device's last read) and ``agreed`` (the last value
+both sides held, remembered by the bridge). Commands reach the device through their command records
+(bridge/commands.py), never through ``states``. A change on the device's side goes to Firestore. A
+change on Firestore's side since ``agreed``, on a key Google may command, is an optimistic
+EXECUTE's patch whose record the worker has not carried out yet: it is ``awaiting``, and neither
+side is written until the record is answered (then both agree) or the worker decides no record is
+coming (then the device is the truth). With nothing agreed yet (the bridge just started) the device
 is the truth.
 """
 
@@ -17,13 +20,14 @@ MISSING = object()
 
 @dataclass
 class Plan:
-    """``to_device``: keys to carry out on the device; ``to_store``: keys to write to Firestore."""
+    """``to_store``: the device's values to write to Firestore; ``awaiting``: keys Firestore
+    changed since ``agreed`` (a command on its way), with the device's value."""
 
-    to_device: dict[str, Any] = field(default_factory=dict)
     to_store: dict[str, Any] = field(default_factory=dict)
+    awaiting: dict[str, Any] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.to_device or self.to_store)
+        return bool(self.to_store or self.awaiting)
 
 
 def plan(
@@ -42,7 +46,7 @@ def plan(
             continue
         last = agreed.get(key, MISSING)
         if key in commandable and last is not MISSING and want is not MISSING and want != last:
-            result.to_device[key] = want
+            result.awaiting[key] = value
         else:
             result.to_store[key] = value
     return result

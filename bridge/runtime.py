@@ -1,15 +1,19 @@
-"""The long-running device backend: discovery, per-device serial I/O, reconciliation, health.
+"""The long-running device backend: discovery, per-device serial I/O, command records,
+reconciliation, health.
 
-Each device gets one worker thread, so requests to one device never overlap. A worker polls on its
-interval, and carries out a command as soon as the watch shows one (a ``states`` change written by
-EXECUTE). After ``offline_after`` failed reads in a row the device's documents say
-``online: false``; reads back off exponentially, and rediscovery finds a device that moved.
+Each device gets one worker thread, so requests to one device never overlap. A worker carries out
+each command record the command source hands it (bridge/commands.py) as soon as it comes, records
+the outcome in one batch with the states it confirmed, and polls on its interval so changes made on
+the device itself reach Firestore. After ``offline_after`` failed requests in a row the device's
+documents say ``online: false``; reads back off exponentially, and rediscovery finds a device that
+moved.
 """
 
 import logging
 import random
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -17,11 +21,19 @@ from typing import Any
 
 from bridge.adapter import Adapter, Found
 from bridge.budget import BudgetExhausted
+from bridge.commands import (
+    INTERRUPTED,
+    CommandSource,
+    Journal,
+    MemoryJournal,
+    error_code,
+    outcome_of,
+)
 from bridge.contract import states_of
-from bridge.errors import DeviceError, Unconfirmed, Unsupported
+from bridge.errors import DeviceError, Unauthorized, Unconfirmed, Unreachable, Unsupported
 from bridge.logs import log
 from bridge.reconcile import online_patch, plan
-from bridge.store import HomeStore, Snapshot
+from bridge.store import CommandRecord, HomeStore, Snapshot
 
 
 @dataclass(frozen=True)
@@ -35,8 +47,11 @@ class Settings:
     """Failed reads in a row before the device's documents say ``online: false``."""
     rediscover_after: int = 2
     """Failed reads in a row before discovery looks for the device's new address."""
-    confirm_attempts: int = 3
-    """Writes a device may ignore before the bridge gives up and reports the device's value."""
+    command_grace: float = 10.0
+    """Seconds a ``states`` change on Firestore's side (an optimistic EXECUTE's patch) waits for
+    its command record before the device's value wins (a record arrives within milliseconds)."""
+    listen_timeout: float = 30.0
+    """Seconds ``start`` waits for the command listeners' first snapshots."""
     heartbeat_interval: float = 60.0
 
 
@@ -52,6 +67,7 @@ class Worker:
         settings: Settings,
         rediscover: Callable[[str], Found | None],
         clock: Callable[[], float] = time.monotonic,
+        journal: Journal | None = None,
     ) -> None:
         self.found = found
         self.adapter = adapter
@@ -64,14 +80,17 @@ class Worker:
         self.said: dict[str, dict[str, Any]] = {}
         self.wanted: dict[str, Snapshot] = {}
         self.side: dict[str, Any] | None = None
+        self.journal = journal or MemoryJournal()
         self.failures = 0
-        self.unconfirmed = 0
         self.offline = False
         self.unsupported = False
         self.last_error = ""
         self.last_read_at: str | None = None
         self.next_poll = clock()
-        self._commands: set[str] = set()
+        self.executed = 0
+        self._queue: deque[CommandRecord] = deque()
+        self._acting: CommandRecord | None = None
+        self._awaiting_since: dict[tuple[str, str], tuple[Any, float]] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
         self._stopping = threading.Event()
@@ -90,11 +109,21 @@ class Worker:
             self._thread.join()
 
     def notify(self, snapshot: Snapshot) -> None:
-        """A device document changed (the watch): remember it; act if it carries a command."""
+        """A device document changed (the watch): remember it for the next reconciliation."""
         with self._lock:
             self.wanted[snapshot.device_id] = snapshot
-            self._commands.add(snapshot.device_id)
+
+    def submit(self, record: CommandRecord) -> None:
+        """A command record for one of this worker's devices (the command source): queue it."""
+        with self._lock:
+            self._queue.append(record)
         self._wake.set()
+
+    def pending(self, device_id: str) -> bool:
+        """Whether a command for ``device_id`` is queued or being carried out."""
+        with self._lock:
+            acting = self._acting is not None and self._acting.device_id == device_id
+            return acting or any(r.device_id == device_id for r in self._queue)
 
     def _run(self) -> None:
         while not self._stopping.is_set():
@@ -109,29 +138,107 @@ class Worker:
                 self.next_poll = self.clock() + self.settings.retry_base
 
     def step(self) -> None:
-        """Whatever is due: pending commands, then the poll if its time has come."""
-        with self._lock:
-            commands, self._commands = self._commands, set()
-        for device_id in commands:
-            self.command(device_id)
+        """Whatever is due: queued commands, then the poll if its time has come."""
+        while not self._stopping.is_set():
+            with self._lock:
+                if not self._queue:
+                    break
+                self._acting = self._queue.popleft()
+            try:
+                self.execute(self._acting)
+            finally:
+                with self._lock:
+                    self._acting = None
         if self.clock() >= self.next_poll:
             self.poll()
 
     # -- the work -----------------------------------------------------------------------------
 
-    def command(self, device_id: str) -> None:
-        """Carry out what EXECUTE wrote, if the document now differs from what was agreed."""
-        if self.unsupported or device_id not in self.said:
-            return  # the next poll decides with a fresh read
-        snapshot = self.wanted.get(device_id)
-        if snapshot is None or snapshot.document is None:
+    def execute(self, record: CommandRecord) -> None:
+        """Carry one command record out, at most once, and record its outcome."""
+        started = time.monotonic()
+        if record.expired(datetime.now(UTC)):
+            log(logging.WARNING, "command_expired", device=record.device_id, command=record.key)
             return
-        wanted = states_of(snapshot.document)
-        change = plan(
-            wanted, self.said[device_id], self.agreed[device_id], self._commandable(device_id)
-        ).to_device
-        if change:
-            self._apply(device_id, change, snapshot)
+        if not self.journal.claim(record.key, record.deadline):
+            # Claimed before a restart and never answered: the device may have acted. Never act
+            # twice; the next poll reports the device's real state.
+            log(logging.ERROR, "command_interrupted", device=record.device_id, command=record.key)
+            self._record(record, outcome_of("ERROR", code=INTERRUPTED), {}, started)
+            return
+        states, outcome = self._carry_out(record)
+        self._record(record, outcome, states, started)
+
+    def _carry_out(self, record: CommandRecord) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(states to write, outcome): the confirmed states, or the read-back of a lying setter."""
+        device_id = record.device_id
+        confirmed: dict[str, Any] = {}
+        try:
+            if not record.executions:
+                raise Unsupported(f"{record.key}: no executions")
+            for execution in record.executions:
+                change = self.adapter.change_for(device_id, execution.command, execution.params)
+                if change is None:
+                    self.adapter.perform(self.found, device_id, execution.command, execution.params)
+                    continue
+                if not set(change) <= self._commandable(device_id):
+                    raise Unsupported(f"{device_id}: cannot change {sorted(change)}")
+                try:
+                    done = self.adapter.apply(self.found, device_id, change)
+                except Unconfirmed as error:
+                    actual = {k: v for k, v in error.actual.items() if k in change}
+                    self._learned(device_id, actual)
+                    confirmed.update(actual)
+                    raise
+                self._learned(device_id, done)
+                confirmed.update(done)
+        except (DeviceError, BudgetExhausted) as error:
+            code = error_code(error)
+            log(
+                logging.WARNING,
+                "command_failed",
+                device=device_id,
+                command=record.key,
+                errorCode=code,
+                error=f"{type(error).__name__}: {error}",
+            )
+            if isinstance(error, (Unreachable, Unauthorized)):
+                self._failed(error)
+            return confirmed, outcome_of("ERROR", code=code)
+        except Exception as error:
+            log(logging.ERROR, "command_crashed", device=device_id, error=repr(error))
+            return confirmed, outcome_of("ERROR", code="hardError")
+        self.failures = 0
+        return confirmed, outcome_of("SUCCESS", confirmed)
+
+    def _learned(self, device_id: str, values: Mapping[str, Any]) -> None:
+        """The device confirmed ``values`` by a read; the outcome's batch writes them."""
+        self.said.setdefault(device_id, {}).update(values)
+        self.agreed[device_id].update(values)
+
+    def _record(
+        self,
+        record: CommandRecord,
+        outcome: dict[str, Any],
+        states: dict[str, Any],
+        started: float,
+    ) -> None:
+        try:
+            written = self.store.record_outcome(
+                record.device_id, record.command_id, outcome, states
+            )
+        except Exception as error:
+            log(logging.ERROR, "outcome_not_recorded", command=record.key, error=repr(error))
+            return
+        self.executed += 1
+        log(
+            logging.INFO if written else logging.WARNING,
+            "command_done" if written else "command_already_answered",
+            device=record.device_id,
+            command=record.key,
+            outcome=outcome,
+            tookMs=round((time.monotonic() - started) * 1000),
+        )
 
     def poll(self) -> None:
         """Read the device and reconcile every one of its documents."""
@@ -182,13 +289,15 @@ class Worker:
             agreed = self.agreed[device_id]
             agreed.update({k: v for k, v in said.items() if wanted.get(k) == v})
             steps = plan(wanted, said, agreed, self._commandable(device_id))
-            if steps.to_device:
-                self._apply(device_id, steps.to_device, snapshot)
-            patch = {**steps.to_store, **online_patch(wanted, True)}
+            to_store = {
+                **steps.to_store,
+                **self._no_command_coming(device_id, wanted, steps.awaiting),
+            }
+            patch = {**to_store, **online_patch(wanted, True)}
             if not patch:
                 return
             if self.store.update_states(device_id, patch, version=snapshot.version):
-                agreed.update(steps.to_store)
+                agreed.update(to_store)
                 log(logging.INFO, "reported", device=device_id, states=patch)
                 return
             # A newer write (EXECUTE) came first: read it and decide again.
@@ -196,40 +305,30 @@ class Worker:
                 self.wanted.pop(device_id, None)
         log(logging.WARNING, "reconcile_gave_up", device=device_id)
 
-    def _apply(self, device_id: str, change: Mapping[str, Any], snapshot: Snapshot) -> None:
-        try:
-            confirmed = self.adapter.apply(self.found, device_id, change)
-        except Unconfirmed as error:
-            self.said.setdefault(device_id, {}).update(error.actual)
-            self.unconfirmed += 1
-            log(
-                logging.WARNING,
-                "unconfirmed",
-                device=device_id,
-                wanted=dict(change),
-                actual=error.actual,
-                attempt=self.unconfirmed,
-            )
-            if self.unconfirmed < self.settings.confirm_attempts:
-                self.next_poll = min(self.next_poll, self.clock() + self.settings.retry_base)
-                return
-            # The device keeps ignoring the command: Google must see what the device does.
-            self.unconfirmed = 0
-            self.agreed[device_id].update(error.actual)
-            self.store.update_states(device_id, error.actual, version=snapshot.version)
-            log(logging.ERROR, "command_ignored_by_device", device=device_id, actual=error.actual)
-            return
-        except BudgetExhausted as error:
-            self.next_poll = min(self.next_poll, self.clock() + self.settings.retry_base)
-            log(logging.WARNING, "budget_exhausted", device=self.found.key, error=str(error))
-            return
-        except DeviceError as error:
-            self._failed(error)
-            return
-        self.unconfirmed = 0
-        self.said.setdefault(device_id, {}).update(confirmed)
-        self.agreed[device_id].update(confirmed)
-        log(logging.INFO, "applied", device=device_id, states=confirmed)
+    def _no_command_coming(
+        self, device_id: str, wanted: Mapping[str, Any], awaiting: Mapping[str, Any]
+    ) -> dict[str, Any]:
+        """The awaiting keys whose command is not coming: ``states`` changed on Firestore's side,
+        no record for the device is queued, and ``command_grace`` has passed since the bridge
+        first saw the change. The device's values win for those; the others wait."""
+        now = self.clock()
+        for stale in [
+            k for k in self._awaiting_since if k[0] == device_id and k[1] not in awaiting
+        ]:
+            del self._awaiting_since[stale]
+        if not awaiting or self.pending(device_id):
+            return {}
+        overdue = {}
+        for key, value in awaiting.items():
+            seen_value, since = self._awaiting_since.get((device_id, key), (None, now))
+            if seen_value != wanted.get(key):
+                since = now
+            self._awaiting_since[(device_id, key)] = (wanted.get(key), since)
+            if now - since >= self.settings.command_grace:
+                overdue[key] = value
+        if overdue:
+            log(logging.WARNING, "state_without_command", device=device_id, states=overdue)
+        return overdue
 
     def _failed(self, error: DeviceError) -> None:
         self.failures += 1
@@ -269,6 +368,7 @@ class Worker:
             "failures": self.failures,
             "lastError": self.last_error,
             "lastReadAt": self.last_read_at,
+            "commands": self.executed,
         }
 
 
@@ -283,12 +383,15 @@ class Bridge:
         *,
         name: str = "bridge",
         clock: Callable[[], float] = time.monotonic,
+        journal: Journal | None = None,
     ) -> None:
         self.adapter = adapter
         self.store = store
         self.settings = settings or Settings()
         self.name = name
         self.clock = clock
+        self.journal = journal or MemoryJournal()
+        self.source = CommandSource(store, self.route)
         self.workers: dict[str, Worker] = {}
         self._owner: dict[str, Worker] = {}
         self._unwatch: Callable[[], None] | None = None
@@ -300,7 +403,15 @@ class Bridge:
         for device_id, document in self.adapter.documents(found).items():
             if self.store.create(device_id, document):
                 log(logging.INFO, "device_created", device=device_id)
-        worker = Worker(found, self.adapter, self.store, self.settings, self.rediscover, self.clock)
+        worker = Worker(
+            found,
+            self.adapter,
+            self.store,
+            self.settings,
+            self.rediscover,
+            self.clock,
+            self.journal,
+        )
         self.workers[found.key] = worker
         for device_id in worker.device_ids:
             self._owner[device_id] = worker
@@ -319,12 +430,20 @@ class Bridge:
         if worker is not None:
             worker.notify(snapshot)
 
+    def route(self, record: CommandRecord) -> None:
+        """The command source's callback: queue the record on the worker of its device."""
+        worker = self._owner.get(record.device_id)
+        if worker is not None:
+            worker.submit(record)
+
     def start(self, threads: bool = True) -> "Bridge":
-        """Discover, create missing documents, watch the home, and (``threads``) start polling."""
+        """Discover, create missing documents, watch the home and its command records, and
+        (``threads``) start the workers. Returns once the command listeners are listening."""
         for found in self.adapter.discover():
             self.add(found)
-        log(logging.INFO, "bridge_started", devices=sorted(self.workers))
         self._unwatch = self.store.watch(self.on_change)
+        self.source.start(sorted(self._owner), self.settings.listen_timeout)
+        log(logging.INFO, "bridge_started", devices=sorted(self.workers))
         if threads:
             for worker in self.workers.values():
                 worker.start()
@@ -333,7 +452,10 @@ class Bridge:
         return self
 
     def stop(self) -> None:
+        """Stop listening, then the workers (a queued record not yet claimed stays unanswered,
+        and is carried out after the next start)."""
         self._stopping.set()
+        self.source.stop()
         if self._unwatch is not None:
             self._unwatch()
             self._unwatch = None

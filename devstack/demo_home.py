@@ -215,6 +215,7 @@ DEMO_DEVICES: dict[str, dict[str, Any]] = {
             "model": "Google Nest Mini",
             "swVersion": "1.56.500000",
         },
+        "execution": {"mode": "confirmed", "timeoutMs": 800},
         "states": {"online": True, "on": False},
     },
 }

@@ -22,6 +22,11 @@ EUREKA = "eureka_info?params=name,build_info,device_info,net&options=detail"
 ALARM_RINGING = 2
 TIMER_RINGING = 3
 DND, ALARM, RESTART = "-dnd", "-alarm", "-restart"
+ON_OFF = "action.devices.commands.OnOff"
+ACTIVATE_SCENE = "action.devices.commands.ActivateScene"
+DND_EXECUTION = {"mode": "confirmed", "timeoutMs": 800}
+"""The DND switch is confirmed: the bridge answers with the read-back within the wait (docs/lan.md,
+"Why the DND switch is confirmed"), so Google hears what the speaker really did."""
 
 
 def target(found: Found) -> Target:
@@ -94,6 +99,7 @@ class SpeakerAdapter:
                 "name": {"name": f"{found.name} Do Not Disturb"},
                 "willReportState": True,
                 "deviceInfo": info,
+                "execution": dict(DND_EXECUTION),
                 "states": {"online": True, "on": False},
             }
         }
@@ -145,6 +151,13 @@ class SpeakerAdapter:
         }
         return Reading(states, side)
 
+    def change_for(
+        self, device_id: str, command: str, params: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        if device_id.endswith(DND) and command == ON_OFF and isinstance(params.get("on"), bool):
+            return {"on": params["on"]}
+        return None
+
     def apply(self, found: Found, device_id: str, change: Mapping[str, Any]) -> dict[str, Any]:
         if not device_id.endswith(DND) or set(change) != {"on"}:
             raise Unsupported(f"{device_id}: cannot change {sorted(change)}")
@@ -162,7 +175,9 @@ class SpeakerAdapter:
         self, found: Found, device_id: str, command: str, params: Mapping[str, Any]
     ) -> None:
         where = target(found)
-        if device_id.endswith(RESTART) and command == "action.devices.commands.ActivateScene":
+        if device_id.endswith(RESTART) and command == ACTIVATE_SCENE:
+            if params.get("deactivate") is True:
+                raise Unsupported(f"{device_id}: a restart cannot be undone")
             self.client.call(where, "POST", "reboot", {"params": "now"})
             return
         if command == "cancelAlarms":

@@ -146,7 +146,9 @@ def test_execute_reaches_the_speaker_and_google(
 ) -> None:
     eventually(lambda: speaker.dnd is True, 10, "DND on (the previous test)")
     answer = execute(stack, False)
-    assert answer["payload"]["commands"][0]["status"] in ("SUCCESS", "PENDING"), answer
+    # Confirmed: Google hears the read-back (test_bridge_commands_e2e.py)
+    assert answer["payload"]["commands"][0]["status"] == "SUCCESS", answer
+    assert answer["payload"]["commands"][0]["states"]["on"] is False
     eventually(lambda: speaker.dnd is False, 10, "the speaker follows EXECUTE")
     eventually(lambda: google_on(stack) is False, 30, "Google's view follows")
     assert [r.body for r in speaker.requests if r.body] == [{"notifications_enabled": True}]
@@ -193,6 +195,7 @@ def test_the_heartbeat_and_side_data_stay_outside_the_device_documents(
         "name",
         "willReportState",
         "deviceInfo",
+        "execution",
         "states",
     }
 

@@ -4,7 +4,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from bridge.adapter import Found, Reading
-from bridge.errors import DeviceError, Unconfirmed
+from bridge.errors import DeviceError, Unconfirmed, Unsupported
 
 LAMP = Found("lamp", "Lamp", "192.0.2.1", 80)
 
@@ -17,6 +17,7 @@ class ScriptedAdapter:
         self.lie = False
         self.reads = 0
         self.applied: list[dict[str, Any]] = []
+        self.performed: list[tuple[str, str]] = []
         self.found = [LAMP]
 
     def discover(self) -> list[Found]:
@@ -36,6 +37,13 @@ class ScriptedAdapter:
     def commandable(self, device_id: str) -> frozenset[str]:
         return frozenset({"on"})
 
+    def change_for(
+        self, device_id: str, command: str, params: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        if command == "action.devices.commands.OnOff":
+            return {"on": params["on"]}
+        return None
+
     def read(self, found: Found) -> Reading:
         self.reads += 1
         if self.fail:
@@ -53,4 +61,8 @@ class ScriptedAdapter:
         return {"on": self.on}
 
     def perform(self, found: Found, device_id: str, command: str, params: Any) -> None:
-        return None
+        if self.fail:
+            raise self.fail.pop(0)
+        if command != "action.devices.commands.Locate":
+            raise Unsupported(f"no command {command}")
+        self.performed.append((device_id, command))

@@ -1,5 +1,6 @@
 """The runtime over the in-memory store and a scripted device: reconciliation, guarded writes,
-backoff, offline after repeated failures, the heartbeat, logs without tokens."""
+backoff, offline after repeated failures, the heartbeat, logs without tokens. The command records
+themselves: test_commands.py."""
 
 import io
 import json
@@ -11,7 +12,8 @@ from bridge.runtime import Bridge, Settings
 from bridge.store import MemoryHomeStore
 from tests.unit.bridge.scripted import LAMP, ScriptedAdapter
 
-SETTINGS = Settings(poll_interval=10, retry_base=1, offline_after=3, confirm_attempts=2)
+SETTINGS = Settings(poll_interval=10, retry_base=1, offline_after=3, command_grace=5)
+ON_OFF = "action.devices.commands.OnOff"
 
 
 class Clock:
@@ -40,12 +42,13 @@ def test_an_execute_reaches_the_device_and_a_poll_does_not_undo_it() -> None:
     b, adapter, store, clock = bridge()
     worker = b.workers["lamp"]
     worker.step()
-    store.execute("lamp", {"on": True})  # the watch notifies the worker
+    store.execute("lamp", ON_OFF, {"on": True}, patch={"on": True})  # states + record
     worker.step()
     assert adapter.on is True and adapter.applied == [{"on": True}]
     clock.now += 10
     worker.step()
     assert store.devices["lamp"]["states"]["on"] is True
+    assert adapter.applied == [{"on": True}]
 
 
 def test_a_device_change_reaches_firestore_once() -> None:
@@ -63,21 +66,23 @@ def test_a_device_change_reaches_firestore_once() -> None:
 
 
 def test_guarded_write_loses_to_a_newer_execute() -> None:
-    """A poll read the document, then EXECUTE wrote: the poll's write is refused, and the
-    command is carried out instead."""
+    """A poll read the document, then EXECUTE wrote: the poll's write is refused, it decides
+    again on the new document, and leaves the command's key to the command record."""
     b, adapter, store, clock = bridge()
     worker = b.workers["lamp"]
     worker.step()
     stale = store.read("lamp")
-    store.execute("lamp", {"on": True})
+    command = store.execute("lamp", ON_OFF, {"on": True}, patch={"on": True})
     assert not store.update_states("lamp", {"on": False}, version=stale.version)
     adapter.sensor = 5
     worker.wanted["lamp"] = stale  # the poll decides on the stale copy first
     clock.now += 10
     worker.poll()
-    assert adapter.on is True
-    assert store.devices["lamp"]["states"]["on"] is True
+    assert store.devices["lamp"]["states"]["on"] is True  # the poll did not undo the EXECUTE
     assert store.devices["lamp"]["states"]["sensor"] == 5
+    worker.step()  # the record
+    assert adapter.on is True
+    assert store.outcome("lamp", command) == {"status": "SUCCESS", "states": {"on": True}}
 
 
 def test_offline_after_repeated_failures_with_backoff_then_back() -> None:
@@ -104,16 +109,14 @@ def test_offline_after_repeated_failures_with_backoff_then_back() -> None:
 
 
 def test_a_device_that_ignores_commands_is_reported_as_it_is() -> None:
-    b, adapter, store, clock = bridge()
+    b, adapter, store, _ = bridge()
     worker = b.workers["lamp"]
     worker.step()
     adapter.lie = True
-    store.execute("lamp", {"on": True})
+    command = store.execute("lamp", ON_OFF, {"on": True}, patch={"on": True})
     worker.step()
-    assert store.devices["lamp"]["states"]["on"] is True  # one more try is due
-    clock.now = worker.next_poll
-    worker.step()
-    assert len(adapter.applied) == 2
+    assert len(adapter.applied) == 1
+    assert store.outcome("lamp", command) == {"status": "ERROR", "errorCode": "hardError"}
     assert store.devices["lamp"]["states"]["on"] is False  # Google sees the truth
 
 

@@ -213,3 +213,39 @@ def test_polling_stays_within_the_budget(fake: FakeSpeaker) -> None:
     elapsed = time.monotonic() - started
     sent = len(fake.rate())
     assert sent <= 6 + 30 * elapsed / 60 + 1, sent
+
+
+def _commands_rig(fake: FakeSpeaker, **opts):
+    adapter, _, _, _ = rig({"bedroom": fake}, timeout=0.5, **opts)
+    store = MemoryHomeStore()
+    bridge = Bridge(adapter, store, Settings(poll_interval=60)).start(threads=False)
+    bridge.workers["bedroom"].step()
+    return bridge.workers["bedroom"], store
+
+
+def test_command_records_on_the_speaker(fake: FakeSpeaker) -> None:
+    """The DND switch (confirmed: the outcome's states are the read-back), the restart scene (a
+    record with no state), a lying setter (hardError), an unreachable speaker (deviceOffline)."""
+    worker, store = _commands_rig(fake, restart_scene=True)
+    assert store.devices["bedroom-dnd"]["execution"] == {"mode": "confirmed", "timeoutMs": 800}
+    on = store.execute(
+        "bedroom-dnd", "action.devices.commands.OnOff", {"on": True}, mode="confirmed"
+    )
+    scene = store.execute("bedroom-restart", "action.devices.commands.ActivateScene", {})
+    worker.step()
+    assert fake.dnd is True and fake.reboots == 1
+    assert store.outcome("bedroom-dnd", on) == {"status": "SUCCESS", "states": {"on": True}}
+    assert store.outcome("bedroom-restart", scene) == {"status": "SUCCESS", "states": {}}
+    assert store.devices["bedroom-dnd"]["states"]["on"] is True
+    fake.lie = True
+    lied = store.execute("bedroom-dnd", "action.devices.commands.OnOff", {"on": False})
+    worker.step()
+    assert store.outcome("bedroom-dnd", lied) == {"status": "ERROR", "errorCode": "hardError"}
+    assert store.devices["bedroom-dnd"]["states"]["on"] is True  # the read-back
+    fake.lie, fake.hang = False, True
+    try:
+        hung = store.execute("bedroom-dnd", "action.devices.commands.OnOff", {"on": False})
+        worker.step()
+    finally:
+        fake.release()
+    assert store.outcome("bedroom-dnd", hung) == {"status": "ERROR", "errorCode": "deviceOffline"}
