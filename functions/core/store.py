@@ -5,7 +5,6 @@ Layout: ``users/{agentUserId}`` (linked flag), ``users/{agentUserId}/devices/{de
 """
 
 import random
-import threading
 import time
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -22,6 +21,8 @@ DEVICES = "devices"
 COMMANDS = "commands"
 TOKENS = "tokens"
 COMMIT_ATTEMPTS = 20
+POLL_FIRST_SECONDS, POLL_MAX_SECONDS = 0.02, 0.1
+"""How often a confirmed EXECUTE reads its command records while it waits for outcomes."""
 BATCH_LIMIT = 500
 
 
@@ -166,31 +167,24 @@ class FirestoreStore:
     def await_outcomes(
         self, user_id: str, commands: Sequence[CommandRef], timeout: float
     ) -> dict[CommandRef, Document]:
-        """One Firestore listener per command record; returns as soon as all have an outcome."""
+        """Read the records in one batch, again and again (every 20 ms, backing off to 100 ms),
+        until all have an outcome or ``timeout`` passes. A listener attached per request costs
+        a stream set-up and, on the emulator, misses a write made before its first snapshot."""
         refs = {key: self.command(user_id, *key) for key in commands}
         answered: dict[CommandRef, Document] = {}
-        lock, done = threading.Lock(), threading.Event()
-
-        def listener(key: CommandRef) -> Callable[[list[Any], Any, Any], None]:
-            def on_snapshot(snaps: list[Any], _changes: Any, _read_time: Any) -> None:
-                for snap in snaps:
-                    record = snap.to_dict() or {}
-                    if record.get("outcome") is not None:
-                        with lock:
-                            answered[key] = record
-                            if len(answered) == len(refs):
-                                done.set()
-
-            return on_snapshot
-
-        watches = [ref.on_snapshot(listener(key)) for key, ref in refs.items()]
-        try:
-            done.wait(timeout)
-        finally:
-            for watch in watches:
-                watch.unsubscribe()  # type: ignore[no-untyped-call]
-        with lock:
-            return dict(answered)
+        deadline = time.monotonic() + timeout
+        pause = POLL_FIRST_SECONDS
+        while True:
+            waiting = [key for key in refs if key not in answered]
+            for snap in self.client.get_all([refs[key] for key in waiting]):
+                record = snap.to_dict() or {}
+                if record.get("outcome") is not None:
+                    answered[_key_of(snap.reference.path)] = record
+            left = deadline - time.monotonic()
+            if len(answered) == len(refs) or left <= 0:
+                return answered
+            time.sleep(min(pause, left))
+            pause = min(pause * 1.5, POLL_MAX_SECONDS)
 
     def mark_pending(
         self, user_id: str, commands: Sequence[CommandRef]
@@ -259,6 +253,12 @@ def revoke_all(client: firestore.Client, tokens: Any) -> int:
             batch = client.batch()
     batch.commit()
     return revoked
+
+
+def _key_of(path: str) -> CommandRef:
+    """(device id, command id) of a command record's path."""
+    parts = path.split("/")
+    return parts[-3], parts[-1]
 
 
 def _snapshot(snaps: list[Any], device_ids: Sequence[str]) -> Snapshot:

@@ -37,7 +37,10 @@ def firestore_world(store: FirestoreStore) -> World:
             batch.update(ref, {"outcome": outcome})
             batch.commit()
 
+        ready = threading.Event()
+
         def on_snapshot(_snaps: list[Any], changes: list[Any], _read_time: Any) -> None:
+            ready.set()
             for change in changes:
                 record = change.document.to_dict() or {}
                 if change.type.name != "ADDED" or record.get("outcome") is not None:
@@ -49,6 +52,8 @@ def firestore_world(store: FirestoreStore) -> World:
                     timer.start()
 
         watch = device.collection(COMMANDS).on_snapshot(on_snapshot)
+        # A record written before the listener's first snapshot can be missed on the emulator.
+        assert ready.wait(10), "the backend's listener never started"
         try:
             yield
         finally:
