@@ -20,7 +20,7 @@ NODE_INSTALLED := node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help venv checkov schema node-deps browser-deps run test bench check fmt token pin demo speaker plan deploy clean
+.PHONY: help venv checkov schema node-deps browser-deps run test soak bench check fmt token pin demo speaker plan deploy clean
 
 help:
 	@echo "make run      local stack: emulators, the three functions, local Home Graph, demo home"
@@ -77,6 +77,11 @@ run: venv node-deps
 
 test: venv checkov schema node-deps browser-deps
 	$(PY) -m pytest
+
+# Not part of `make test`: the long reliability runs (docs/reliability.md); prints each test's
+# figures and writes them to .soak/reliability-soak.json.
+soak: venv node-deps
+	$(PY) -m pytest tests/reliability -m soak -s -p no:cacheprovider
 
 # Not part of `make test`: prints ratios to floors measured in the same run, and writes .bench/.
 bench: venv node-deps

@@ -7,6 +7,7 @@ topic --(push subscription)--> on_device_change --> local Home Graph --(SYNC)-->
 import json
 import os
 import secrets
+import signal
 import subprocess
 import sys
 import urllib.error
@@ -36,6 +37,13 @@ CLIENT_ID = "google-local"
 DEVICE_PATTERN = "users/{userId}/devices/{deviceId}"
 SUB_TRIGGER = "on_device_subcollections_written"
 SUBCOLLECTION_PATTERN = "users/{userId}/devices/{deviceId}/{collection}/{docId}"
+TARGETS = {
+    "fulfillment": "fulfillment",
+    "written": "on_device_written",
+    "change": "on_device_change",
+    "linking": "account_linking",
+}
+"""Server name (a field of Ports) -> the entry point of main.py it serves."""
 
 
 @dataclass
@@ -68,6 +76,7 @@ class LocalStack:
     auth: Emulator | None = None
     google: GoogleLinking | None = None
     client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
+    server_env: dict[str, str] = field(default_factory=dict, repr=False)
 
     def url(self, name: str) -> str:
         return f"http://127.0.0.1:{getattr(self.ports, name)}/"
@@ -118,17 +127,24 @@ class LocalStack:
             "FIREBASE_AUTH_EMULATOR_HOST": self.auth.host,
             **self.settings,
         }
-        for name, target in (
-            ("fulfillment", "fulfillment"),
-            ("written", "on_device_written"),
-            ("change", "on_device_change"),
-            ("linking", "account_linking"),
-        ):
+        self.server_env = env
+        for name, target in TARGETS.items():
             self.servers[name] = self._serve(name, target, env)
         for name, process in self.servers.items():
             wait_for_http(self.url(name), process)
         self._register_trigger()
         self._create_subscription()
+
+    def restart(self, name: str) -> None:
+        """Kill one function's server (SIGKILL to its process group, as a crashed instance
+        dies mid-request) and start it again on the same port, with the same settings; its log
+        goes on in the same file."""
+        target = TARGETS[name]
+        process = self.servers.pop(name)
+        os.killpg(process.pid, signal.SIGKILL)
+        stop_group(process)
+        self.servers[name] = self._serve(name, target, self.server_env, append=True)
+        wait_for_http(self.url(name), self.servers[name])
 
     def emulator_env(self) -> dict[str, str]:
         assert self.firestore and self.pubsub
@@ -138,8 +154,10 @@ class LocalStack:
             "GOOGLE_CLOUD_PROJECT": self.project,
         }
 
-    def _serve(self, name: str, target: str, env: dict[str, str]) -> subprocess.Popen[bytes]:
-        log = (self.logs / f"{name}.log").open("wb")
+    def _serve(
+        self, name: str, target: str, env: dict[str, str], append: bool = False
+    ) -> subprocess.Popen[bytes]:
+        log = (self.logs / f"{name}.log").open("ab" if append else "wb")
         return subprocess.Popen(
             [
                 sys.executable,
