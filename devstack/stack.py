@@ -76,6 +76,8 @@ class LocalStack:
     auth: Emulator | None = None
     google: GoogleLinking | None = None
     client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
+    saved_env: dict[str, str | None] = field(default_factory=dict, repr=False)
+    """The emulator variables as they were before ``start()`` set them."""
     server_env: dict[str, str] = field(default_factory=dict, repr=False)
 
     def url(self, name: str) -> str:
@@ -100,7 +102,9 @@ class LocalStack:
             rules=ROOT / "firestore.rules",
             functions_host=f"127.0.0.1:{self.ports.written}",
         )
-        os.environ.update(self.emulator_env())
+        emulators = self.emulator_env()
+        self.saved_env = {name: os.environ.get(name) for name in emulators}
+        os.environ.update(emulators)
         from functions.core.store import FirestoreStore
 
         self.store = FirestoreStore.connect(self.project)
@@ -248,6 +252,14 @@ class LocalStack:
         self.homegraph.link(user_id, sync=True)
 
     def stop(self) -> None:
+        """Stop everything, and give the process back the environment it had (a later client
+        must not find this stack's stopped emulators)."""
+        for name, value in self.saved_env.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self.saved_env = {}
         for process in self.servers.values():
             stop_group(process)
         self.servers.clear()
