@@ -42,3 +42,25 @@ def running_stack() -> dict[str, Any] | None:
     except (OSError, ValueError, KeyError, TypeError):
         return None
     return state if b"devstack.run" in command else None  # not a reused process id
+
+
+def running_store() -> Any:
+    """A FirestoreStore on the running local stack's Firestore emulator, or None (with the reason
+    printed) when no emulator answers there."""
+    import socket
+    import sys
+
+    host = firestore_host()
+    address, _, port = host.rpartition(":")
+    try:
+        socket.create_connection((address, int(port)), timeout=2).close()
+    except OSError:
+        print(
+            f"no Firestore emulator at {host}: start the local stack with `make run`",
+            file=sys.stderr,
+        )
+        return None
+    os.environ["FIRESTORE_EMULATOR_HOST"] = host
+    from functions.core.store import FirestoreStore
+
+    return FirestoreStore.connect(PROJECT)

@@ -4,12 +4,10 @@ The PIN is stored as functions.devices.pins.pin_record makes it (a salted scrypt
 ``users/{agentUserId}/secrets/pin``); failures and any lock start again from zero.
 """
 
-import os
-import socket
 import sys
 from typing import TYPE_CHECKING
 
-from devstack.local import PROJECT, firestore_host
+from devstack.local import running_store
 from functions.devices.pins import PIN_FORMAT, pin_record
 
 if TYPE_CHECKING:
@@ -27,20 +25,10 @@ def main(argv: list[str]) -> int:
     if len(argv) != 3 or not argv[1] or "/" in argv[1] or not PIN_FORMAT.fullmatch(argv[2]):
         print(USAGE, file=sys.stderr)
         return 2
-    host = firestore_host()
-    address, _, port = host.rpartition(":")
-    try:
-        socket.create_connection((address, int(port)), timeout=2).close()
-    except OSError:
-        print(
-            f"no Firestore emulator at {host}: start the local stack with `make run`",
-            file=sys.stderr,
-        )
+    store = running_store()
+    if store is None:
         return 1
-    os.environ["FIRESTORE_EMULATOR_HOST"] = host
-    from functions.core.store import FirestoreStore
-
-    set_pin(FirestoreStore.connect(PROJECT), argv[1], argv[2])
+    set_pin(store, argv[1], argv[2])
     print(f"PIN set for {argv[1]}")
     return 0
 

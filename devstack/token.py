@@ -1,11 +1,9 @@
 """Print a fresh access token for a user of the running local stack: ``make token USER_ID=x``."""
 
-import os
-import socket
 import sys
 from datetime import UTC, datetime, timedelta
 
-from devstack.local import PROJECT, firestore_host
+from devstack.local import running_store
 from functions.core import tokens
 from functions.core.repository import Store
 
@@ -24,20 +22,10 @@ def main(argv: list[str]) -> int:
     if len(argv) != 2 or not argv[1] or "/" in argv[1]:
         print("usage: make token USER_ID=<agentUserId>", file=sys.stderr)
         return 2
-    host = firestore_host()
-    address, _, port = host.rpartition(":")
-    try:
-        socket.create_connection((address, int(port)), timeout=2).close()
-    except OSError:
-        print(
-            f"no Firestore emulator at {host}: start the local stack with `make run`",
-            file=sys.stderr,
-        )
+    store = running_store()
+    if store is None:
         return 1
-    os.environ["FIRESTORE_EMULATOR_HOST"] = host
-    from functions.core.store import FirestoreStore
-
-    print(issue_token(FirestoreStore.connect(PROJECT), argv[1]))
+    print(issue_token(store, argv[1]))
     return 0
 
 
