@@ -3,6 +3,7 @@
 Each emulator runs in its own process group on 127.0.0.1, so stopping it stops Java too.
 """
 
+import contextlib
 import os
 import shutil
 import signal
@@ -30,9 +31,17 @@ def sdk_root() -> Path:
 
 
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free ports: every socket stays bound until all are chosen (two ports
+    picked one after the other may be the same one, and two servers then share a URL)."""
+    with contextlib.ExitStack() as held:
+        socks = [held.enter_context(socket.socket()) for _ in range(count)]
+        for sock in socks:
+            sock.bind(("127.0.0.1", 0))
+        return [int(sock.getsockname()[1]) for sock in socks]
 
 
 @dataclass

@@ -29,8 +29,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from devstack.emulators import free_port
-
 TOKEN_HEADER = "cast-local-authorization-token"  # noqa: S105 - a header name
 RING_SECONDS = 60.0
 
@@ -125,9 +123,9 @@ class FakeSpeaker:
             cert, key = self_signed(self._dir, self.name)
             self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self._context.load_cert_chain(cert, key)
-        self.port = port or free_port()
         self._release.clear()
-        httpd = _Server(("127.0.0.1", self.port), _Handler)
+        httpd = _Server(("127.0.0.1", port), _Handler)  # port 0: the OS picks a free one
+        self.port = int(httpd.server_address[1])
         httpd.socket = self._context.wrap_socket(
             httpd.socket, server_side=True, do_handshake_on_connect=False
         )

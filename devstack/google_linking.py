@@ -21,8 +21,6 @@ from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from devstack.emulators import free_port
-
 
 @dataclass
 class Linked:
@@ -75,8 +73,8 @@ class GoogleLinking:
         return f"http://127.0.0.1:{self.port}/r/{self.project}"
 
     def start(self) -> "GoogleLinking":
-        self.port = free_port()
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", self.port), _Handler)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)  # the OS picks a free port
+        self.port = int(self._httpd.server_address[1])
         self._httpd.app = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="google-linking"

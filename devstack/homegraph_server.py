@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 
-from devstack.emulators import free_port
 from functions.devices.traits import TRAITS
 
 API = "/v1/"
@@ -150,9 +149,9 @@ class HomeGraphServer:
 
     def start(self) -> "HomeGraphServer":
         """Listen and serve in a background thread."""
-        self.port = free_port()
         self._stopping.clear()
-        self._httpd = _Server(("127.0.0.1", self.port), _Handler)
+        self._httpd = _Server(("127.0.0.1", 0), _Handler)  # the OS picks a free port
+        self.port = int(self._httpd.server_address[1])
         self._httpd.app = self
         self._serve_thread = threading.Thread(
             target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, name="homegraph"

@@ -19,7 +19,7 @@ from typing import Any
 from devstack.auth_emulator import API_KEY, create_user, start_auth_emulator
 from devstack.emulators import (
     Emulator,
-    free_port,
+    free_ports,
     start_firestore,
     start_pubsub,
     stop_group,
@@ -57,7 +57,10 @@ class Ports:
     auth: int = 0
 
     def resolved(self) -> "Ports":
-        return Ports(*(port or free_port() for port in astuple(self)))
+        """Every port not given, each a distinct free one."""
+        given = astuple(self)
+        fresh = iter(free_ports(sum(1 for port in given if not port)))
+        return Ports(*(port or next(fresh) for port in given))
 
 
 @dataclass

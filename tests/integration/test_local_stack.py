@@ -1,6 +1,7 @@
 """`make run`'s stack starts, answers the curl command it prints, refuses a second start, and
 stops everything on Ctrl-C and on a hangup (the terminal closed)."""
 
+import contextlib
 import json
 import os
 import re
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from devstack.demo_home import DEMO_DEVICES
-from devstack.emulators import free_port
+from devstack.emulators import free_ports
 from devstack.local import STATE_FILE
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,6 +64,24 @@ def run_command(fs_port: int, fn_port: int, ps_port: int, auth_port: int) -> lis
     ]
 
 
+def stack_ports() -> tuple[int, int, int, int]:
+    """Free ports for the Firestore emulator, the functions (which take the given port and the
+    three above it), Pub/Sub and Auth, none of them shared."""
+    for _ in range(100):
+        firestore, functions, pubsub, auth = free_ports(4)
+        block = range(functions, functions + 4)
+        if firestore in block or pubsub in block or auth in block:
+            continue
+        try:
+            with contextlib.ExitStack() as held:
+                for port in block[1:]:
+                    held.enter_context(socket.socket()).bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return firestore, functions, pubsub, auth
+    raise RuntimeError("no block of four free ports")
+
+
 def without_emulator_env() -> dict[str, str]:
     return {k: v for k, v in os.environ.items() if k != "FIRESTORE_EMULATOR_HOST"}
 
@@ -74,7 +93,7 @@ def test_busy_port_is_reported_with_its_holder() -> None:
         holder.listen()
         busy = holder.getsockname()[1]
         done = subprocess.run(
-            run_command(busy, free_port(), free_port(), free_port()),
+            run_command(busy, *stack_ports()[1:]),
             cwd=ROOT,
             env=without_emulator_env(),
             capture_output=True,
@@ -90,7 +109,7 @@ def test_busy_port_is_reported_with_its_holder() -> None:
 
 @pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGHUP], ids=["ctrl-c", "hangup"])
 def test_local_stack_answers_its_own_curl_command(stop: signal.Signals) -> None:
-    ports = free_port(), free_port(), free_port(), free_port()
+    ports = stack_ports()
     fs_port, fn_port = ports[:2]
     process = subprocess.Popen(
         run_command(*ports),
@@ -136,7 +155,7 @@ def test_local_stack_answers_its_own_curl_command(stop: signal.Signals) -> None:
             assert "state DEVICE KEY=VALUE" in usage.stderr
         else:
             second = subprocess.run(
-                run_command(free_port(), free_port(), free_port(), free_port()),
+                run_command(*stack_ports()),
                 cwd=ROOT,
                 env=without_emulator_env(),
                 capture_output=True,
