@@ -10,6 +10,7 @@ import secrets
 import signal
 import subprocess
 import sys
+import threading
 import urllib.error
 import urllib.request
 from dataclasses import astuple, dataclass, field
@@ -80,6 +81,10 @@ class LocalStack:
     google: GoogleLinking | None = None
     client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
     saved_env: dict[str, str | None] = field(default_factory=dict, repr=False)
+    sweep_seconds: float = 60.0
+    """How often the stand-in for Cloud Scheduler publishes a sweep message."""
+    _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
+    _scheduler: threading.Thread | None = field(default=None, repr=False)
     """The emulator variables as they were before ``start()`` set them."""
     server_env: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -141,6 +146,9 @@ class LocalStack:
             wait_for_http(self.url(name), process)
         self._register_trigger()
         self._create_subscription()
+        self._stopping.clear()
+        self._scheduler = threading.Thread(target=self._sweep_every, name="sweep-scheduler")
+        self._scheduler.start()
 
     def restart(self, name: str) -> None:
         """Kill one function's server (SIGKILL to its process group, as a crashed instance
@@ -209,6 +217,19 @@ class LocalStack:
             )
             urllib.request.urlopen(request, timeout=10).close()
 
+    def _sweep_every(self) -> None:
+        """What Cloud Scheduler does in production (terraform/pubsub.tf): a ``sweep`` message on
+        the device-changes topic every ``sweep_seconds``."""
+        from google.cloud import pubsub_v1  # type: ignore[attr-defined]
+
+        publisher = pubsub_v1.PublisherClient()
+        topic = publisher.topic_path(self.project, TOPIC)
+        while not self._stopping.wait(self.sweep_seconds):
+            try:
+                publisher.publish(topic, b"{}", kind="sweep").result(timeout=10)
+            except Exception as error:  # the emulator stopping under it; the next tick retries
+                print(f"sweep not published: {type(error).__name__}", file=sys.stderr)
+
     def _create_subscription(self) -> None:
         from google.cloud import pubsub_v1  # type: ignore[attr-defined]
 
@@ -263,6 +284,10 @@ class LocalStack:
             else:
                 os.environ[name] = value
         self.saved_env = {}
+        self._stopping.set()
+        if self._scheduler:
+            self._scheduler.join()
+            self._scheduler = None
         for process in self.servers.values():
             stop_group(process)
         self.servers.clear()

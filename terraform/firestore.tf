@@ -88,3 +88,24 @@ resource "google_firestore_field" "commands_outcome" {
 
   depends_on = [google_project_service.enabled, google_firestore_database.this]
 }
+
+# The sweep's safety net (functions/homegraph/records.py stale_reports): states still pending in
+# any user's Report State outbox long after they were staged, whose messages were lost.
+resource "google_firestore_index" "outbox_stale" {
+  project     = var.project_id
+  database    = var.firestore_database
+  collection  = "reportState"
+  query_scope = "COLLECTION_GROUP"
+
+  fields {
+    field_path = "pending"
+    order      = "ASCENDING"
+  }
+
+  fields {
+    field_path = "version"
+    order      = "ASCENDING"
+  }
+
+  depends_on = [google_project_service.enabled, google_firestore_database.this]
+}

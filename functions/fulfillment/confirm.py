@@ -1,8 +1,9 @@
 """Confirmed execution: answer Google with the device backend's real outcome, or PENDING.
 
 After the commit that created the command records, the fulfillment reads them in one batch every
-20 ms (backing off to 100 ms) for up to the devices' ``timeoutMs``. An outcome that arrives in time is the answer. Otherwise the records are
-marked ``answer: PENDING`` in one guarded write, which also catches an outcome that arrived in
+20 ms (backing off to 100 ms) for up to the devices' ``timeoutMs``. An outcome that arrives in
+time is the answer. Otherwise the records are marked ``answer: PENDING`` in one guarded write,
+which also catches an outcome that arrived in
 between (that outcome is answered instead, so Google never hears PENDING for a finished command);
 the pipeline later sends the final state by Report State and, when Google asked for one, the
 follow-up response.

@@ -24,6 +24,9 @@ from functions.homegraph.records import Records, command_path, device_path, even
 
 CLAIM_SECONDS = 60
 SWEEP_LIMIT = 200
+STALE_REPORT_SECONDS = 120
+"""A state still pending this long after it was written lost its message (given up after
+MAX_EVENT_AGE_SECONDS, or its sender died holding the user's lease): the sweep reports it."""
 EXPIRED = {"status": "ERROR", "errorCode": "deviceOffline", "expired": True}
 """What an unanswered command becomes: Google says the device is not available."""
 
@@ -89,7 +92,29 @@ def announce(
 
 
 def sweep(pipeline: Pipeline, records: Records, message_id: str) -> None:
-    """Expire the confirmed commands past their deadline; report their devices' states."""
+    """Expire the confirmed commands past their deadline and report their devices' states; then
+    report the states whose messages were lost, so nothing stays behind Home Graph for good."""
+    expire_overdue(pipeline, records, message_id)
+    report_stale(pipeline, records, message_id)
+
+
+def report_stale(pipeline: Pipeline, records: Records, message_id: str) -> None:
+    before = pipeline.clock() - STALE_REPORT_SECONDS * SECOND
+    users: set[str] = set()
+    for user_id, device_id, version, states in records.stale_reports(before, SWEEP_LIMIT):
+        if user_id in users:
+            continue  # one turn reports every pending state of the user
+        users.add(user_id)
+        logs.bind(user=logs.user_ref(user_id), deviceId=device_id)
+        logs.warning("state left pending; the sweep reports it", version=version)
+        data = {"agentUserId": user_id, "deviceId": device_id, "version": version, "states": states}
+        try:
+            report_state(pipeline, data, f"{message_id}/stale")
+        except Redeliver as busy:
+            logs.warning("pending states left to the next sweep", reason=str(busy))
+
+
+def expire_overdue(pipeline: Pipeline, records: Records, message_id: str) -> None:
     for path in records.overdue_commands(datetime.now(UTC), SWEEP_LIMIT):
         if not records.expire(path, dict(EXPIRED)):
             continue

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from google.cloud import firestore
 
 from functions.core.store import COMMANDS, DEVICES, USERS, read_modify_write
+from functions.homegraph.ledger import OUTBOX
 
 EVENTS = "events"
 
@@ -38,6 +39,11 @@ class Records(Protocol):
 
     def expire(self, path: str, outcome: dict[str, Any]) -> bool:
         """Record ``outcome`` on a command record that still has none; False if it has one."""
+        ...
+
+    def stale_reports(self, before: int, limit: int) -> list[tuple[str, str, int, dict[str, Any]]]:
+        """(user id, device id, version, states) of outbox entries still pending whose version
+        (commit time, ns) is older than ``before``: states whose messages were given up."""
         ...
 
 
@@ -113,6 +119,21 @@ class FirestoreRecords:
             .limit(limit)
         )
         return [snap.reference.path for snap in overdue.stream()]
+
+    def stale_reports(self, before: int, limit: int) -> list[tuple[str, str, int, dict[str, Any]]]:
+        stale = (
+            self.client.collection_group(OUTBOX)
+            .where(filter=firestore.FieldFilter("pending", "==", True))
+            .where(filter=firestore.FieldFilter("version", "<", before))
+            .limit(limit)
+        )
+        found = []
+        for snap in stale.stream():
+            data = snap.to_dict() or {}
+            user = snap.reference.parent.parent
+            if user is not None and isinstance(data.get("states"), dict):
+                found.append((user.id, snap.id, int(data["version"]), data["states"]))
+        return found
 
     def expire(self, path: str, outcome: dict[str, Any]) -> bool:
         def decide(data: dict[str, Any]) -> tuple[dict[str, Any], bool]:

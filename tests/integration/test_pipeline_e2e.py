@@ -496,3 +496,20 @@ def test_an_old_event_is_logged_not_sent(stack, db, user) -> None:
         what="the log line",
     )
     assert announced(stack, user, "stale") == []
+
+
+def test_the_sweep_reports_a_state_whose_message_was_lost(stack, db, user) -> None:
+    """A state staged in the outbox whose message never came (given up, or its sender died
+    holding the lease) reaches Home Graph at the next sweep."""
+    linked_home(stack, db, user, 1)
+    account = db.collection("users").document(user)
+    account.update({"linkedAt": datetime.now(UTC) - timedelta(hours=1)})  # linked long ago
+    stale = time.time_ns() - 600 * 10**9  # staged 10 minutes ago, and no message came
+    states = {"on": True, "brightness": 77, "online": True}
+    account.collection("reportState").document("d0").set(
+        {"version": stale, "states": states, "pending": True, "reportedVersion": 0}
+    )
+    publisher = pubsub_v1.PublisherClient()
+    publisher.publish(publisher.topic_path(PROJECT, TOPIC), b"{}", kind="sweep").result()
+    assert stack.homegraph
+    eventually(lambda: stack.homegraph.last_reported(user, "d0") == states, what="swept report")

@@ -251,7 +251,10 @@ def test_faults_duplicates_reorders_and_a_kill_end_exact(stack: LocalStack, mode
     )
     assert faulted, line
     if missing:
-        # Finding (reported, under investigation): after the kill, states written in the next
-        # round did not all reach Home Graph within 90 s.
+        # Known: an instance killed during a Report State turn holds the user's report lease for
+        # LEASE_SECONDS (180 s); with this stack's MAX_EVENT_AGE_SECONDS of 20 s the messages
+        # behind it are given up. Nothing is lost: the sweep reports states left pending
+        # (test_pipeline_e2e.py::test_the_sweep_reports_a_state_whose_message_was_lost), but
+        # only after the lease expires, later than this test waits.
         pytest.xfail(f"{line}; not reported after the kill: {missing[:5]}")
     assert not dropped_healthy, line

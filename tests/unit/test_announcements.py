@@ -144,6 +144,15 @@ class MemoryRecords:
         self.documents[path]["outcome"] = outcome
         return True
 
+    def stale_reports(self, before: int, limit: int) -> list[tuple[str, str, int, dict[str, Any]]]:
+        found = []
+        for path, data in self.documents.items():
+            segments = path.split("/")
+            outbox = len(segments) == 4 and segments[2] == "reportState" and data["pending"]
+            if outbox and data["version"] < before:
+                found.append((segments[1], segments[3], data["version"], data["states"]))
+        return found[:limit]
+
 
 def pipeline(homegraph: ScriptedHomeGraph, records: MemoryRecords) -> Pipeline:
     config = Config(project_id="p", homegraph_calls_per_minute=0, homegraph_retry_seconds=0)
@@ -182,3 +191,20 @@ def test_a_notification_names_its_event() -> None:
     deliver.deliver(pipeline(google, records), records, data, "m1")
     assert google.announcements[0][:2] == ("u", "e1")
     assert set(google.announcements[0][2]["bell"]) == {"ObjectDetection"}
+
+
+def test_the_sweep_reports_states_whose_messages_were_lost(monkeypatch: pytest.MonkeyPatch) -> None:
+    """One turn per user (it reports every pending state of the user); fresh states wait."""
+    records = MemoryRecords(
+        {
+            "users/u/reportState/a": {"pending": True, "version": 10, "states": {"on": True}},
+            "users/u/reportState/b": {"pending": True, "version": 11, "states": {"on": False}},
+            "users/v/reportState/c": {"pending": True, "version": 12, "states": {"on": True}},
+            "users/w/reportState/d": {"pending": True, "version": 10**30, "states": {}},
+            "users/x/reportState/e": {"pending": False, "version": 1, "states": {}},
+        }
+    )
+    turns: list[dict[str, Any]] = []
+    monkeypatch.setattr(deliver, "report_state", lambda _p, data, _m: turns.append(data))
+    deliver.report_stale(pipeline(ScriptedHomeGraph(), records), records, "sweep-1")
+    assert [(t["agentUserId"], t["deviceId"]) for t in turns] == [("u", "a"), ("v", "c")]

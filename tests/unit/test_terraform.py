@@ -564,7 +564,7 @@ def test_a_sweep_message_reaches_on_device_change_every_minute() -> None:
 
 
 def test_the_sweep_query_has_its_composite_index() -> None:
-    (index,) = resources("google_firestore_index").values()
+    index = resources("google_firestore_index")["commands_sweep"]
     assert index["database"] == "${var.firestore_database}"
     assert index["collection"] == store.COMMANDS
     assert index["query_scope"] == "COLLECTION_GROUP"
@@ -576,6 +576,20 @@ def test_the_sweep_query_has_its_composite_index() -> None:
     query = (ROOT / "functions" / "homegraph" / "records.py").read_text()
     for field in ("mode", "outcome", "deadline"):
         assert f'FieldFilter("{field}"' in query, f"the sweep no longer filters on {field}"
+
+
+def test_the_stale_outbox_query_has_its_composite_index() -> None:
+    from functions.homegraph.ledger import OUTBOX
+
+    index = resources("google_firestore_index")["outbox_stale"]
+    assert (index["collection"], index["query_scope"]) == (OUTBOX, "COLLECTION_GROUP")
+    assert [(f["field_path"], f["order"]) for f in index["fields"]] == [
+        ("pending", "ASCENDING"),
+        ("version", "ASCENDING"),
+    ]
+    query = (ROOT / "functions" / "homegraph" / "records.py").read_text()
+    for field in ("pending", "version"):
+        assert f'FieldFilter("{field}"' in query, f"stale_reports no longer filters on {field}"
 
 
 def test_bookkeeping_expires_through_ttl_policies() -> None:
