@@ -5,6 +5,7 @@ Each emulator runs in its own process group on 127.0.0.1, so stopping it stops J
 
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -35,13 +36,38 @@ def free_port() -> int:
 
 
 def free_ports(count: int) -> list[int]:
-    """``count`` distinct free ports: every socket stays bound until all are chosen (two ports
-    picked one after the other may be the same one, and two servers then share a URL)."""
+    """``count`` distinct free ports, below the kernel's ephemeral range.
+
+    A port handed out now is bound later by a server that starts seconds afterwards; meanwhile
+    any socket bound to port 0 (an emulator's extra listener, a client) takes an ephemeral port,
+    and could take that one. Below the ephemeral range only an explicit bind can, and every
+    socket here stays bound until all ports are chosen, so they are distinct."""
+    low = _ephemeral_low()
+    rng = random.SystemRandom()
     with contextlib.ExitStack() as held:
-        socks = [held.enter_context(socket.socket()) for _ in range(count)]
-        for sock in socks:
-            sock.bind(("127.0.0.1", 0))
-        return [int(sock.getsockname()[1]) for sock in socks]
+        chosen: list[int] = []
+        while len(chosen) < count:
+            port = rng.randrange(PORTS_FROM, low)
+            sock = held.enter_context(socket.socket())
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            chosen.append(port)
+        return chosen
+
+
+PORTS_FROM = 20000
+"""Where the ports for local servers start (the well-known ports of other tools sit lower)."""
+
+
+def _ephemeral_low() -> int:
+    """The first port of the kernel's ephemeral range (Linux), or 32768."""
+    try:
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+    return low if low > PORTS_FROM + 1000 else 32768
 
 
 @dataclass
