@@ -23,8 +23,10 @@ SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 .PHONY: help venv checkov schema node-deps browser-deps run test soak bench check fmt token pin demo speaker plan deploy clean
 
 help:
-	@echo "make run      local stack: emulators, the three functions, local Home Graph, demo home"
-	@echo "make test     unit and integration tests (starts and stops its own emulator)"
+	@echo "make run      local stack: emulators, the four functions, local Google side, demo home,"
+	@echo "              its device backend and a LAN bridge with a fake speaker"
+	@echo "make test     unit, integration, end-to-end, browser and fast reliability tests"
+	@echo "make soak     the reliability suite's long versions (docs/reliability.md)"
 	@echo "make bench    figures against floors measured side by side (docs/performance.md)"
 	@echo "make check    ruff, mypy (never edits files); make fmt formats"
 	@echo "make token USER_ID=<id>   a fresh access token on the running local stack"
