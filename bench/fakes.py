@@ -203,11 +203,6 @@ class MemoryLedger:
         data["reportQueued"] = {"by": claimant, "until": now + ttl}
         return True
 
-    def is_reported(self, user_id: str, device_id: str, version: int) -> bool:
-        self._op()
-        data = self.outbox[user_id].get(device_id, {})
-        return bool(data.get("reportedVersion", 0) >= version)
-
     def pending(self, user_id: str, since: int = 0) -> Pending:
         self._op()
         found, stale = {}, {}

@@ -56,6 +56,15 @@ Writes = dict[str, dict[str, Any]]
 a document outside the ones read)."""
 
 
+def get_in_order(
+    client: firestore.Client, refs: Sequence[firestore.DocumentReference]
+) -> list[Any]:
+    """The documents' snapshots in one round trip, in the order of ``refs`` (Firestore answers
+    in any order)."""
+    found = {snap.reference.path: snap for snap in client.get_all(list(refs))}
+    return [found[ref.path] for ref in refs]
+
+
 def read_modify_write(
     client: firestore.Client,
     refs: Sequence[firestore.DocumentReference],
@@ -82,8 +91,7 @@ def _read_modify_write(
     deadline = time.monotonic() + COMMIT_SECONDS
     attempt = 0
     while True:
-        found = {snap.reference.path: snap for snap in client.get_all(list(refs))}
-        snaps = [found[ref.path] for ref in refs]
+        snaps = get_in_order(client, refs)
         writes, result = decide(snaps)
         if not writes:
             return result
@@ -144,15 +152,12 @@ class FirestoreStore:
 
     def read(self, token_hash: str, user_id: str, device_ids: Sequence[str]) -> Snapshot:
         refs = [self.token(token_hash), *(self.device(user_id, i) for i in device_ids)]
-        found = {snap.reference.path: snap for snap in self.client.get_all(refs)}
-        return _snapshot([found[ref.path] for ref in refs], device_ids)
+        return _snapshot(get_in_order(self.client, refs), device_ids)
 
     def read_account(
         self, token_hash: str, user_id: str
     ) -> tuple[Document | None, Document | None]:
-        refs = [self.token(token_hash), self.user(user_id)]
-        found = {snap.reference.path: snap for snap in self.client.get_all(refs)}
-        token, user = (found[ref.path] for ref in refs)
+        token, user = get_in_order(self.client, [self.token(token_hash), self.user(user_id)])
         return (token.to_dict() if token.exists else None), (
             user.to_dict() if user.exists else None
         )

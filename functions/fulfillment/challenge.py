@@ -19,7 +19,7 @@ from typing import Any
 
 from functions.core import logs
 from functions.devices import pins
-from functions.devices.backend import NONE, PIN, challenge_overrides
+from functions.devices.backend import ACK, NONE, PIN, challenge_overrides
 
 C = "action.devices.commands."
 OPENINGS = {"DOOR", "GARAGE", "GATE", "WINDOW"}
@@ -32,7 +32,7 @@ NETWORK_COMMANDS = {
     C + "GetGuestNetworkPassword",
     C + "TestNetworkSpeed",
 }
-STRENGTH = {NONE: 0, "ackNeeded": 1, PIN: 2}
+STRENGTH = {NONE: 0, ACK: 1, PIN: 2}
 
 
 def default_challenge(device_type: str, command: str, params: Mapping[str, Any]) -> str:
@@ -88,9 +88,9 @@ class Verifier:
             return None
         if needed == PIN and self.record is None:
             logs.warning("pinNeeded but the user has no PIN; asking for an acknowledgement")
-            needed = "ackNeeded"
-        if needed == "ackNeeded":
-            return None if ack else challenge_needed("ackNeeded")
+            needed = ACK
+        if needed == ACK:
+            return None if ack else challenge_needed(ACK)
         return self._pin_answer(pin)
 
     def _pin_answer(self, pin: str | None) -> dict[str, Any] | None:

@@ -268,14 +268,13 @@ def _record(
     """Write the command's record; the device's states after it (unchanged when confirmed)."""
     command_id = new_command_id()
     executions = [{"command": e.command, "params": e.params} for e in command.executions]
-    record = command_record(request_id, executions, changes(before, after), device.policy, now)
+    policy = device.policy
+    record = command_record(request_id, executions, changes(before, after), policy, now)
     planned.changes.commands.setdefault(device.id, {})[command_id] = record
-    if not device.policy.confirmed:
+    if not policy.confirmed:
         return after
     index = len(planned.results)
-    planned.awaiting.append(
-        Awaiting(index, device.id, command_id, outcome, device.policy.timeout_ms)
-    )
+    planned.awaiting.append(Awaiting(index, device.id, command_id, outcome, policy.timeout_ms))
     return before
 
 

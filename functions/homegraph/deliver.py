@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from functions.core import logs
-from functions.devices.model import parse_device
+from functions.core.errors import InvalidDevice
 from functions.homegraph.announcements import NotAnnounced, follow_up, notification
 from functions.homegraph.calls import SECOND, OverBudget, Redeliver, call_homegraph
 from functions.homegraph.client import HomeGraphError
@@ -127,9 +127,8 @@ def expire_overdue(pipeline: Pipeline, records: Records, message_id: str) -> Non
         if device is None:
             continue
         try:
-            parse_device(device_id, device)
             states = reportable_states(device_id, device)
-        except ValueError:
+        except InvalidDevice:
             continue
         if states is not None:
             data = {

@@ -54,8 +54,6 @@ class Ledger(Protocol):
 
     def claim_report(self, user_id: str, claimant: str, now: int, ttl: int) -> bool: ...
 
-    def is_reported(self, user_id: str, device_id: str, version: int) -> bool: ...
-
     def pending(self, user_id: str, since: int = 0) -> Pending: ...
 
     def drop_pending(self, user_id: str) -> None: ...
@@ -229,10 +227,6 @@ class FirestoreLedger:
             return False
         ref.set({"reportQueued": {"by": claimant, "until": now + ttl}}, merge=True)
         return True
-
-    def is_reported(self, user_id: str, device_id: str, version: int) -> bool:
-        data = self._outbox(user_id, device_id).get().to_dict() or {}
-        return bool(data.get("reportedVersion", 0) >= version)
 
     def pending(self, user_id: str, since: int = 0) -> dict[str, tuple[int, dict[str, Any]]]:
         """Every staged, unreported device state of the user: device id -> (version, states).

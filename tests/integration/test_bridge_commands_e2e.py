@@ -31,6 +31,7 @@ from bridge.speaker.tokens import HomeGraphTokens
 from devstack.auth_emulator import API_KEY
 from devstack.fake_speaker import FakeSpeaker
 from devstack.stack import LocalStack
+from tests.waiting import eventually
 from tests.world import light
 
 PROJECT = "demo-smarthome-bridge-commands"
@@ -79,13 +80,6 @@ def rig(stack: LocalStack, speaker: FakeSpeaker) -> Iterator[dict[str, Any]]:
         yield {"bridge": bridge, "store": store}
     finally:
         bridge.stop()
-
-
-def eventually(check: Callable[[], Any], timeout: float, what: str) -> None:
-    started = time.monotonic()
-    while not check():
-        assert time.monotonic() - started < timeout, f"timed out: {what}"
-        time.sleep(0.05)
 
 
 def execute(stack: LocalStack, device: str, command: str, params: dict[str, Any]) -> dict[str, Any]:

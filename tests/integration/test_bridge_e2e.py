@@ -28,6 +28,7 @@ from bridge.speaker.tokens import HomeGraphTokens
 from devstack.auth_emulator import API_KEY
 from devstack.fake_speaker import FakeSpeaker
 from devstack.stack import LocalStack
+from tests.waiting import eventually
 from tests.world import light
 
 PROJECT = "demo-smarthome-bridge"
@@ -75,15 +76,6 @@ def rig(stack: LocalStack, speaker: FakeSpeaker) -> Iterator[dict[str, Any]]:
         yield {"bridge": bridge, "store": store, "tokens": tokens, "started": time.monotonic()}
     finally:
         bridge.stop()
-
-
-def eventually(check: Callable[[], Any], timeout: float, what: str) -> float:
-    """Seconds until ``check()`` held."""
-    started = time.monotonic()
-    while not check():
-        assert time.monotonic() - started < timeout, f"timed out: {what}"
-        time.sleep(0.1)
-    return time.monotonic() - started
 
 
 def google_on(stack: LocalStack) -> Any:
@@ -137,8 +129,11 @@ def test_a_change_on_the_speaker_reaches_google_within_one_cycle(
 ) -> None:
     assert google_on(stack) is not True  # DND starts off: nothing reported, or off
     speaker.set_dnd(True)
-    took = eventually(lambda: google_on(stack) is True, 30, "DND on reaches Google's view")
-    assert took < POLL + 5  # one polling cycle plus the pipeline's own latency
+    started = time.monotonic()
+    eventually(lambda: google_on(stack) is True, 30, "DND on reaches Google's view")
+    assert (
+        time.monotonic() - started < POLL + 5
+    )  # one polling cycle plus the pipeline's own latency
 
 
 def test_execute_reaches_the_speaker_and_google(

@@ -9,7 +9,7 @@ import re
 import time
 import urllib.request
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from devstack.pin import main as pin_main
 from devstack.pin import set_pin
 from devstack.stack import LocalStack
 from functions.devices.backend import COMMANDS, ExecutionPolicy, command_record
+from tests.waiting import eventually
 from tests.world import execute_body, intent
 
 PROJECT = "demo-smarthome-backend-e2e"
@@ -106,15 +107,6 @@ def records(stack: LocalStack, user: str, device_id: str) -> list[dict[str, Any]
     return [snap.to_dict() or {} for snap in found]
 
 
-def eventually(check: Callable[[], Any], what: str, timeout: float = 30) -> Any:
-    deadline = time.monotonic() + timeout
-    while not (result := check()):
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.1)
-    return result
-
-
 def unlocked(stack: LocalStack, user: str) -> None:
     """The lock's own backend reports it unlocked (as after a key turned by hand)."""
     stack.store.device(user, LOCK).update({"states.isLocked": False})
@@ -130,7 +122,9 @@ def test_a_scene_activation_reaches_the_backend(stack, user, backend) -> None:
     handled = next(h for h in backend.handled if h.device_id == SCENE)
     assert handled.commands == (C + "ActivateScene",)
     assert handled.outcome == {"status": "SUCCESS", "states": {}}
-    eventually(lambda: records(stack, user, SCENE)[0]["outcome"] == handled.outcome, "the outcome")
+    eventually(
+        lambda: records(stack, user, SCENE)[0]["outcome"] == handled.outcome, what="the outcome"
+    )
 
 
 def test_a_confirmed_lock_is_answered_with_the_backends_outcome(stack, user, backend) -> None:
@@ -193,7 +187,7 @@ def test_a_slow_garage_door_is_pending_then_reaches_google(stack, user, backend)
     assert document(stack, user, GARAGE)["states"]["openPercent"] == 0
     eventually(
         lambda: document(stack, user, GARAGE)["states"]["openPercent"] == 100,
-        "the backend's state in the device document",
+        what="the backend's state in the device document",
     )
     assert records(stack, user, GARAGE)[0]["outcome"] == {
         "status": "SUCCESS",
@@ -203,7 +197,7 @@ def test_a_slow_garage_door_is_pending_then_reaches_google(stack, user, backend)
     homegraph = stack.homegraph
     eventually(
         lambda: (homegraph.last_reported(user, GARAGE) or {}).get("openPercent") == 100,
-        "Report State of the garage door's new state",
+        what="Report State of the garage door's new state",
         timeout=60,
     )
     assert query(stack, user, GARAGE) == {"openPercent": 100, "online": True, "status": "SUCCESS"}
@@ -245,7 +239,7 @@ def test_make_pin_refuses_a_pin_that_is_not_digits(capsys: pytest.CaptureFixture
 def test_stopping_leaves_no_thread_and_no_listener(stack, user) -> None:
     backend = Backend(stack.store.client, user, [GARAGE], {GARAGE: Reaction(delay=30)}).start()
     execute(stack, user, GARAGE, "OpenClose", {"openPercent": 100}, pin=PIN)
-    eventually(lambda: backend._workers, "the backend to take the command")
+    eventually(lambda: backend._workers, what="the backend to take the command")
     backend.stop()  # wakes the worker from its 30 s delay
     assert not any(worker.is_alive() for worker in backend._workers)
     assert records(stack, user, GARAGE)[0]["outcome"] is None
@@ -285,7 +279,7 @@ def test_the_docs_example_backend_answers_both_modes(stack, user) -> None:
     example["act"] = act
     unlocked(stack, user)
     watches = [example["listen"](user, device_id) for device_id in (LOCK, LIGHT)]
-    eventually(lambda: len(example["listening"]) >= len(watches), "the example's listeners")
+    eventually(lambda: len(example["listening"]) >= len(watches), what="the example's listeners")
     try:
         locked = execute(stack, user, LOCK, "LockUnlock", {"lock": True})
         assert locked[0]["status"] == "SUCCESS"
@@ -297,7 +291,7 @@ def test_the_docs_example_backend_answers_both_modes(stack, user) -> None:
                 records(stack, user, LIGHT)[0]["outcome"]
                 == {"status": "SUCCESS", "states": {"on": False}}
             ),
-            "the optimistic light's outcome",
+            what="the optimistic light's outcome",
         )
         failing[LOCK] = "deviceOffline"
         unlock = execute(stack, user, LOCK, "LockUnlock", {"lock": False}, pin=PIN)
@@ -321,12 +315,12 @@ def test_the_docs_example_listens_to_a_whole_fleet(stack) -> None:
     policy = ExecutionPolicy("confirmed", 800)
     record = command_record("req-1", executions, {"isLocked": True}, policy, _now())
     watch = example["listen_all"]()
-    eventually(lambda: example["listening"], "the example's listener")
+    eventually(lambda: example["listening"], what="the example's listener")
     try:
         lock.collection(COMMANDS).document("c1").set(record)
         eventually(
             lambda: (lock.collection(COMMANDS).document("c1").get().to_dict() or {})["outcome"],
-            "the fleet listener's outcome",
+            what="the fleet listener's outcome",
         )
     finally:
         watch.unsubscribe()

@@ -4,7 +4,7 @@ on_device_change -> the local Home Graph (which calls the fulfillment's SYNC).""
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -15,6 +15,7 @@ from google.cloud import firestore, pubsub_v1  # type: ignore[attr-defined]
 
 from devstack.homegraph_server import Faults
 from devstack.stack import TOPIC, LocalStack
+from tests.waiting import eventually
 from tests.world import intent, light
 
 PROJECT = "demo-smarthome-e2e"
@@ -46,17 +47,6 @@ def db(stack: LocalStack) -> firestore.Client:
 @pytest.fixture
 def user(stack: LocalStack) -> str:
     return f"e2e-{uuid.uuid4().hex[:8]}"
-
-
-def eventually(check: Callable[[], Any], timeout: float = 60, what: str = "") -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what or check}")
-        time.sleep(0.2)
 
 
 def calls(stack: LocalStack, user_id: str, path: str) -> list[Any]:

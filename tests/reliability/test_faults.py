@@ -26,22 +26,12 @@ from devstack.stack import TOPIC, LocalStack
 from functions.core.logs import user_ref
 from tests.reliability.conftest import MODES, PROJECT, Mode
 from tests.reliability.figures import record
+from tests.waiting import eventually
 from tests.world import light
 
 SIZES = {False: (2, 3, 5), True: (3, 10, 20)}
 """(users, devices each, rounds) for make test and make soak."""
 DROPPED = "message too old to retry; dropped"
-
-
-def eventually(check: Callable[[], Any], timeout: float, what: str) -> Any:
-    deadline = time.monotonic() + timeout
-    while True:
-        result = check()
-        if result:
-            return result
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.3)
 
 
 class Saboteur:
