@@ -17,7 +17,15 @@ from typing import Any
 from greenlet import greenlet  # type: ignore[import-untyped]
 
 from functions.homegraph.client import HomeGraphError
-from functions.homegraph.ledger import ACQUIRED, BUSY, UNLINKED, Pending
+from functions.homegraph.ledger import (
+    ACQUIRED,
+    BUSY,
+    CLAIMED,
+    QUEUED,
+    REPORTED,
+    UNLINKED,
+    Pending,
+)
 
 SECOND = 10**9
 
@@ -193,15 +201,39 @@ class MemoryLedger:
         }
         return True
 
-    def claim_report(self, user_id: str, claimant: str, now: int, ttl: int) -> bool:
-        self._op()
-        data = self.users.setdefault(user_id, {})
-        queued = data.get("reportQueued") or {}
+    def stage_for_report(
+        self,
+        user_id: str,
+        device_id: str,
+        version: int,
+        states: dict[str, Any],
+        *,
+        claimant: str,
+        now: int,
+        ttl: int,
+    ) -> str:
+        self._op(reads=2)
+        if self._linked_at(user_id) is None:
+            return UNLINKED
+        data = self.outbox[user_id].get(device_id, {})
+        if version <= data.get("reportedVersion", 0):
+            return REPORTED
+        if version > data.get("version", 0):
+            self._op(reads=0, writes=1)
+            self.outbox[user_id][device_id] = {
+                "version": version,
+                "states": states,
+                "pending": True,
+                "reportedVersion": data.get("reportedVersion", 0),
+            }
+        user = self.users.setdefault(user_id, {})
+        queued = user.get("reportQueued") or {}
         if queued.get("until", 0) > now and queued.get("by") != claimant:
-            return False
+            self._op()
+            return QUEUED
         self._op(reads=0, writes=1)
-        data["reportQueued"] = {"by": claimant, "until": now + ttl}
-        return True
+        user["reportQueued"] = {"by": claimant, "until": now + ttl}
+        return CLAIMED
 
     def pending(self, user_id: str, since: int = 0) -> Pending:
         self._op()

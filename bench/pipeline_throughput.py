@@ -1,6 +1,8 @@
 """``make bench``, the pipeline half, on the local stack (emulators, the functions, the local Home
 Graph): how many Home Graph calls bursts of writes cost, and one user's lag from each state write
-to Home Graph holding it (or newer) at sustained rates.
+to Home Graph holding it (or newer) at sustained rates, beside the floor: the same writes on a
+bare Firestore emulator whose trigger goes to a function that does nothing. The CPU that each
+side takes (emulator and functions, in cores) shows what a rate costs this machine.
 
     python -m bench.pipeline_throughput                      # the whole table
     python -m bench.pipeline_throughput --rate 200 --seconds 15
@@ -8,14 +10,21 @@ to Home Graph holding it (or newer) at sustained rates.
 
 import argparse
 import json
+import os
 import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any
 
-from devstack.stack import LocalStack
+from google.cloud import firestore
+
+from devstack.emulators import start_firestore
+from devstack.stack import DEVICE_PATTERN, LocalStack, register_trigger
 
 SETTINGS = {
     "REQUEST_SYNC_MIN_INTERVAL_SECONDS": "2",
@@ -68,22 +77,26 @@ def measure(stack: LocalStack, rate: float, seconds: float, devices: int) -> dic
     watcher = threading.Thread(target=watch)
     watcher.start()
     total = int(rate * seconds)
+    assert stack.firestore
+    groups = [
+        stack.firestore.process.pid,
+        stack.servers["written"].pid,
+        stack.servers["change"].pid,
+    ]
+    cpu_before = sum(cpu_seconds(group) for group in groups)
     start = time.monotonic()
 
-    def write(k: int) -> None:
-        n, seq = k % devices, k // devices + 1
-        time.sleep(max(0.0, start + k / rate - time.monotonic()))
+    def wrote(n: int, seq: int) -> None:
         written[n].append((seq, time.monotonic()))
-        refs[n].update({"states.brightness": seq})
 
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        list(pool.map(write, range(total)))
+    write_paced(refs, rate, total, wrote)
     last_write = time.monotonic()
     finals = {n: (total - 1 - n) // devices + 1 for n in range(devices) if n < total}
     deadline = last_write + 180
     while time.monotonic() < deadline and any(seen[n] < v for n, v in finals.items()):
         time.sleep(0.05)
     exact_after = time.monotonic() - last_write
+    cores = (sum(cpu_seconds(group) for group in groups) - cpu_before) / (time.monotonic() - start)
     done.set()
     watcher.join()
     lags.sort()
@@ -102,7 +115,98 @@ def measure(stack: LocalStack, rate: float, seconds: float, devices: int) -> dic
         "lag_p99": round(lags[int(len(lags) * 0.99)], 2) if lags else -1,
         "lag_max": round(lags[-1], 2) if lags else -1,
         "report_calls": reports,
+        "stack_cores": round(cores, 2),
     }
+
+
+def write_paced(
+    refs: list[Any], rate: float, total: int, wrote: Callable[[int, int], None] | None = None
+) -> None:
+    """``total`` brightness writes at ``rate`` per second, round-robin over ``refs`` (device n
+    gets 1, 2, 3...), from 16 threads as a device backend would make them."""
+    start = time.monotonic()
+
+    def write(k: int) -> None:
+        n, seq = k % len(refs), k // len(refs) + 1
+        time.sleep(max(0.0, start + k / rate - time.monotonic()))
+        if wrote:
+            wrote(n, seq)
+        refs[n].update({"states.brightness": seq})
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        list(pool.map(write, range(total)))
+
+
+def cpu_seconds(group: int) -> float:
+    """CPU time (user and system) used so far by the processes of one process group."""
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == group:
+            total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+class _Nothing(BaseHTTPRequestHandler):
+    """The floor's function: answers every event at once."""
+
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        self.server.arrivals.append(time.monotonic())  # type: ignore[attr-defined]
+        self.send_response(204)
+        self.end_headers()
+
+    def log_message(self, *_: Any) -> None:
+        pass
+
+
+def trigger_floor(rate: float, seconds: float, devices: int, logs: Path) -> dict[str, float]:
+    """The same writes on a bare Firestore emulator whose trigger goes to a function that does
+    nothing: the emulator's own CPU and delivery lag at this rate, the most any pipeline on this
+    machine could do."""
+    receiver = ThreadingHTTPServer(("127.0.0.1", 0), _Nothing)
+    receiver.arrivals = []  # type: ignore[attr-defined]
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    project = f"demo-floor-{uuid.uuid4().hex[:6]}"
+    emulator = start_firestore(
+        project, logs / "floor-firestore.log", functions_host=f"127.0.0.1:{receiver.server_port}"
+    )
+    try:
+        register_trigger(emulator.host, project, "floor", DEVICE_PATTERN)
+        client = firestore.Client(project=project, client_options={"api_endpoint": emulator.host})
+        refs = [
+            client.collection("users").document("floor").collection("devices").document(f"d{n}")
+            for n in range(devices)
+        ]
+        for ref in refs:
+            ref.set(light(0))
+        arrivals: list[float] = receiver.arrivals  # type: ignore[attr-defined]
+        time.sleep(1)
+        arrivals.clear()
+        total = int(rate * seconds)
+        cpu_before, start = cpu_seconds(emulator.process.pid), time.monotonic()
+        write_paced(refs, rate, total)
+        last_write = time.monotonic()
+        while len(arrivals) < total and time.monotonic() < last_write + 120:
+            time.sleep(0.05)
+        cores = (cpu_seconds(emulator.process.pid) - cpu_before) / (time.monotonic() - start)
+        return {
+            "rate": rate,
+            "events": len(arrivals),
+            "delivered_after_last_write": round(max(arrivals, default=last_write) - last_write, 2),
+            "emulator_cores": round(cores, 2),
+        }
+    finally:
+        emulator.stop()
+        receiver.shutdown()
+        receiver.server_close()
 
 
 def calls_for(stack: LocalStack, user: str, path: str) -> int:
@@ -198,13 +302,18 @@ def main() -> None:
                     flush=True,
                 )
             rates = []
-            for rate in args.rate or [20, 50, 100, 200]:
+            for rate in args.rate or [20, 50, 100, 150, 200]:
                 row = measure(stack, rate, args.seconds, args.devices)
+                floor = trigger_floor(rate, args.seconds, args.devices, Path(logs))
+                row["floor_emulator_cores"] = floor["emulator_cores"]
+                row["floor_delivered_after_last_write"] = floor["delivered_after_last_write"]
                 rates.append(row)
                 print(
                     f"{rate:.0f} writes/s for {args.seconds:.0f} s: lag p50 {row['lag_p50']} s, "
                     f"p99 {row['lag_p99']} s, exact {row['exact_after_last_write']} s after the "
-                    f"last write, {row['report_calls']} Report State calls",
+                    f"last write, {row['report_calls']} Report State calls; the stack took "
+                    f"{row['stack_cores']} cores, the floor's emulator alone "
+                    f"{floor['emulator_cores']} (of {os.cpu_count()})",
                     flush=True,
                 )
             figures["rates"] = rates

@@ -180,7 +180,7 @@ Local stack is up (project {PROJECT}).
   Firestore emulator  {stack.firestore.host}   (FIRESTORE_EMULATOR_HOST)
   Pub/Sub emulator    {stack.pubsub.host}   (PUBSUB_EMULATOR_HOST)
   fulfillment         {url}
-  on_device_written   {stack.url("written")}  (Firestore emulator delivers document events)
+  on_device_written   {stack.url("written")}  (document events via the Eventarc stand-in)
   on_device_change    {stack.url("change")}  (Pub/Sub push subscription)
   local Home Graph    {stack.homegraph.url}  (Google's side; calls the fulfillment's SYNC)
   account_linking     {stack.url("linking")}authorize and {stack.url("linking")}token

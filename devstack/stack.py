@@ -1,7 +1,8 @@
 """The whole local pipeline on 127.0.0.1: emulators, the three functions, Google's side.
 
-Firestore emulator --(Eventarc-shaped CloudEvents)--> on_device_written --> Pub/Sub emulator
-topic --(push subscription)--> on_device_change --> local Home Graph --(SYNC)--> fulfillment.
+Firestore emulator --(Eventarc-shaped CloudEvents)--> Eventarc stand-in (concurrent, retried;
+devstack/eventarc.py) --> on_device_written --> Pub/Sub emulator topic --(push subscription)-->
+on_device_change --> local Home Graph --(SYNC)--> fulfillment.
 """
 
 import json
@@ -26,6 +27,7 @@ from devstack.emulators import (
     stop_group,
     wait_for_http,
 )
+from devstack.eventarc import EventarcRelay
 from devstack.google_linking import GoogleLinking
 from devstack.homegraph_server import HomeGraphServer
 from devstack.local import ROOT
@@ -47,6 +49,25 @@ TARGETS = {
 """Server name (a field of Ports) -> the entry point of main.py it serves."""
 
 
+def register_trigger(host: str, project: str, trigger: str, pattern: str) -> None:
+    """What firebase-tools does for a 2nd-gen Firestore function: the emulator at ``host`` then
+    POSTs Eventarc-shaped CloudEvents (protobuf body, base64) for the documents that match
+    ``pattern`` to its --functions_emulator host."""
+    body = {
+        "eventType": "google.cloud.firestore.document.v1.written",
+        "database": "(default)",
+        "namespace": "(default)",
+        "document": {"value": pattern, "matchType": "PATH_PATTERN"},
+    }
+    request = urllib.request.Request(
+        f"http://{host}/emulator/v1/projects/{project}/eventarcTrigger?eventarcTriggerId={trigger}",
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Content-Type": "application/json", "Authorization": "Bearer owner"},
+    )
+    urllib.request.urlopen(request, timeout=10).close()
+
+
 @dataclass
 class Ports:
     firestore: int = 0
@@ -56,6 +77,7 @@ class Ports:
     change: int = 0
     linking: int = 0
     auth: int = 0
+    eventarc: int = 0
 
     def resolved(self) -> "Ports":
         """Every port not given, each a distinct free one."""
@@ -83,6 +105,10 @@ class LocalStack:
     saved_env: dict[str, str | None] = field(default_factory=dict, repr=False)
     sweep_seconds: float = 60.0
     """How often the stand-in for Cloud Scheduler publishes a sweep message."""
+    eventarc_concurrency: int = 8
+    """Firestore events delivered to on_device_written at once (devstack/eventarc.py)."""
+    eventarc: EventarcRelay | None = None
+    _eventarc_log: Any = field(default=None, repr=False)
     _stopping: threading.Event = field(default_factory=threading.Event, repr=False)
     _scheduler: threading.Thread | None = field(default=None, repr=False)
     """The emulator variables as they were before ``start()`` set them."""
@@ -102,13 +128,17 @@ class LocalStack:
         return self
 
     def _start(self) -> None:
+        self._eventarc_log = (self.logs / "eventarc.log").open("a")
+        self.eventarc = EventarcRelay(
+            self.ports.written, concurrency=self.eventarc_concurrency, log=self._eventarc_log
+        ).start(self.ports.eventarc)
         self.pubsub = start_pubsub(self.project, self.logs / "pubsub.log", port=self.ports.pubsub)
         self.firestore = start_firestore(
             self.project,
             self.logs / "firestore.log",
             port=self.ports.firestore,
             rules=ROOT / "firestore.rules",
-            functions_host=f"127.0.0.1:{self.ports.written}",
+            functions_host=self.eventarc.host,
         )
         emulators = self.emulator_env()
         self.saved_env = {name: os.environ.get(name) for name in emulators}
@@ -196,26 +226,11 @@ class LocalStack:
         )
 
     def _register_trigger(self) -> None:
-        """What firebase-tools does for a 2nd-gen Firestore function: the emulator then POSTs
-        Eventarc-shaped CloudEvents (protobuf body, base64) to its --functions_emulator host.
-        Two triggers, as Terraform deploys them: device documents, and the documents of their
+        """Two triggers, as Terraform deploys them: device documents, and the documents of their
         subcollections (command records, device events)."""
         assert self.firestore
         for trigger, pattern in ((TRIGGER, DEVICE_PATTERN), (SUB_TRIGGER, SUBCOLLECTION_PATTERN)):
-            body = {
-                "eventType": "google.cloud.firestore.document.v1.written",
-                "database": "(default)",
-                "namespace": "(default)",
-                "document": {"value": pattern, "matchType": "PATH_PATTERN"},
-            }
-            request = urllib.request.Request(
-                f"http://{self.firestore.host}/emulator/v1/projects/{self.project}/eventarcTrigger"
-                f"?eventarcTriggerId={trigger}",
-                data=json.dumps(body).encode(),
-                method="POST",
-                headers={"Content-Type": "application/json", "Authorization": "Bearer owner"},
-            )
-            urllib.request.urlopen(request, timeout=10).close()
+            register_trigger(self.firestore.host, self.project, trigger, pattern)
 
     def _sweep_every(self) -> None:
         """What Cloud Scheduler does in production (terraform/pubsub.tf): a ``sweep`` message on
@@ -243,7 +258,7 @@ class LocalStack:
                 "topic": topic,
                 "push_config": {"push_endpoint": self.url("change")},
                 "enable_message_ordering": True,
-                "ack_deadline_seconds": 60,
+                "ack_deadline_seconds": 180,
                 "retry_policy": {
                     "minimum_backoff": {"seconds": 1},
                     "maximum_backoff": {"seconds": 10},
@@ -288,6 +303,12 @@ class LocalStack:
         if self._scheduler:
             self._scheduler.join()
             self._scheduler = None
+        if self.eventarc:
+            self.eventarc.stop()
+            self.eventarc = None
+        if self._eventarc_log:
+            self._eventarc_log.close()
+            self._eventarc_log = None
         for process in self.servers.values():
             stop_group(process)
         self.servers.clear()

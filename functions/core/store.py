@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from google.api_core import exceptions
 from google.cloud import firestore
+from google.cloud.firestore_v1.bulk_batch import BulkWriteBatch
 from google.cloud.firestore_v1.field_path import FieldPath
 
 from functions.core.repository import PIN_DOCUMENT, Changes, CommandRef, Document, Snapshot
@@ -69,18 +70,40 @@ def read_modify_write(
     client: firestore.Client,
     refs: Sequence[firestore.DocumentReference],
     decide: Callable[[list[Any]], tuple[Writes, T]],
+    *,
+    also_read: Sequence[firestore.DocumentReference] = (),
 ) -> T:
     """An optimistic transaction: read ``refs`` in one round trip, ``decide`` the writes, and
     commit them atomically only if none of the documents changed since the read (update-time
     preconditions; creation only if still absent). A write to a document that was not read
-    creates it (it must not exist). On a conflict: read and decide again.
+    creates it (it must not exist). On a conflict: read and decide again. ``also_read``
+    documents are read in the same round trip (their snapshots follow those of ``refs``) but
+    neither written nor guarded: a decision may depend on them without waiting for their
+    writers.
 
     Firestore's locking transactions deadlock when read-modify-writes of one document overlap
     (each holds the read lock the other's commit waits for) and then time out; preconditions
     give the same guarantee without locks, and a decision to write nothing costs no commit.
     """
     with _turn(refs):
-        return _read_modify_write(client, refs, decide)
+        return _read_modify_write(client, [*refs, *also_read], decide)
+
+
+def write_unless_changed(
+    client: firestore.Client, writes: Sequence[tuple[Any, dict[str, Any]]]
+) -> int:
+    """Update each (snapshot, fields) pair's document unless it changed since that snapshot
+    was read, in one round trip and independently of each other (a non-atomic batch write): a
+    document that changed meanwhile keeps its newer content. The number of documents updated."""
+    batch = BulkWriteBatch(client)
+    for snap, fields in writes:
+        batch.update(
+            snap.reference, fields, option=client.write_option(last_update_time=snap.update_time)
+        )
+    if not writes:
+        return 0
+    response = batch.commit()
+    return sum(1 for status in response.status if status.code == 0)
 
 
 def _read_modify_write(

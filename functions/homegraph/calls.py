@@ -25,22 +25,29 @@ class OverBudget(Exception):
 
 
 def call_homegraph(
-    pipeline: "Pipeline", kind: str, action: Callable[[], None], paid: bool = False
+    pipeline: "Pipeline",
+    kind: str,
+    action: Callable[[], None],
+    paid: bool = False,
+    renew: Callable[[], None] | None = None,
 ) -> None:
     """Make a Home Graph call, retrying transient failures; every attempt takes a place in the
     budget first (the first one is ``paid`` already when the caller took it). Raises
-    OverBudget when no place comes within QUOTA_WAIT_SECONDS."""
+    OverBudget when no place comes within QUOTA_WAIT_SECONDS. ``renew`` (a report turn's
+    lease) is called before each retry and while a retry waits for the budget."""
     unpaid = [not paid]
 
     def attempt() -> None:
         if unpaid.pop() if unpaid else True:
             until = pipeline.clock() + QUOTA_WAIT_SECONDS * SECOND
-            if not pipeline.take(kind, until):
+            if not pipeline.take(kind, until, renew):
                 raise OverBudget(f"no room for a {kind} call in the Home Graph budget")
         action()
 
     def on_retry(error: Exception, wait: float) -> None:
         logs.warning("Home Graph call failed; retrying", reason=str(error), waitSeconds=wait)
+        if renew is not None:
+            renew()
 
     retry.call(
         attempt,

@@ -16,11 +16,12 @@ from typing import Any, Protocol
 
 from google.cloud import firestore
 
-from functions.core.store import USERS, read_modify_write
+from functions.core.store import USERS, get_in_order, read_modify_write, write_unless_changed
 
 OUTBOX = "reportState"
 QUOTA = "homegraphQuota"
 ACQUIRED, BUSY, UNLINKED = "acquired", "busy", "unlinked"
+CLAIMED, QUEUED, REPORTED = "claimed", "queued", "reported"
 Decision = tuple[dict[str, dict[str, Any]], Any]
 Pending = dict[str, tuple[int, dict[str, Any]]]
 
@@ -52,7 +53,17 @@ class Ledger(Protocol):
         self, user_id: str, device_id: str, version: int, states: dict[str, Any]
     ) -> bool: ...
 
-    def claim_report(self, user_id: str, claimant: str, now: int, ttl: int) -> bool: ...
+    def stage_for_report(
+        self,
+        user_id: str,
+        device_id: str,
+        version: int,
+        states: dict[str, Any],
+        *,
+        claimant: str,
+        now: int,
+        ttl: int,
+    ) -> str: ...
 
     def pending(self, user_id: str, since: int = 0) -> Pending: ...
 
@@ -214,19 +225,58 @@ class FirestoreLedger:
         staged: bool = read_modify_write(self.client, [self._outbox(user_id, device_id)], decide)
         return staged
 
-    def claim_report(self, user_id: str, claimant: str, now: int, ttl: int) -> bool:
-        """After staging a state: True when the caller must publish a message for it (and has
-        put up ``reportQueued`` for ``ttl`` ns), False when a message already on its way covers
-        it: that message's sender starts its turn (acquire_report_lease takes the flag down)
-        after this read, so its outbox read sees the staged state. One read; one write only for
-        the first state after a turn started. A claim by the same ``claimant`` (a redelivered
-        event) is renewed, so a failed publish is retried."""
+    def stage_for_report(
+        self,
+        user_id: str,
+        device_id: str,
+        version: int,
+        states: dict[str, Any],
+        *,
+        claimant: str,
+        now: int,
+        ttl: int,
+    ) -> str:
+        """on_device_written's part of one state write, in three round trips: read the device's
+        outbox entry and the user together; stage the state (a guarded write, unless that
+        version or a newer one is staged already); then claim the report. CLAIMED: the caller
+        must publish a message for it (``reportQueued`` is up for ``ttl`` ns); QUEUED: a message
+        on its way covers it; REPORTED: that version or a newer one was reported; UNLINKED.
+
+        A sender takes ``reportQueued`` down as its turn begins and only then reads the outbox,
+        so the mark is read again after the staging commit: still up (by another claimant) means
+        its sender has not begun and will see this state. A claim by the same ``claimant`` (a
+        redelivered event) is renewed, so a failed publish is retried."""
+        seen: dict[str, Any] = {}
+
+        def decide(snaps: list[Any]) -> Decision:
+            entry, user = snaps[0].to_dict() or {}, snaps[1].to_dict() or {}
+            seen["queued"] = user.get("reportQueued") or {}
+            if _linked_at(user) is None:
+                return {}, UNLINKED
+            if version <= entry.get("reportedVersion", 0):
+                return {}, REPORTED
+            if version <= entry.get("version", 0):
+                return {}, QUEUED
+            write = {
+                "version": version,
+                "states": states,
+                "pending": True,
+                "reportedVersion": entry.get("reportedVersion", 0),
+            }
+            return {snaps[0].reference.path: write}, QUEUED
+
         ref = self._user(user_id)
-        queued = (ref.get().to_dict() or {}).get("reportQueued") or {}
-        if queued.get("until", 0) > now and queued.get("by") != claimant:
-            return False
+        outcome: str = read_modify_write(
+            self.client, [self._outbox(user_id, device_id)], decide, also_read=[ref]
+        )
+        if outcome != QUEUED:
+            return outcome
+        if _covers(seen["queued"], claimant, now) and _covers(
+            (ref.get().to_dict() or {}).get("reportQueued") or {}, claimant, now
+        ):
+            return QUEUED
         ref.set({"reportQueued": {"by": claimant, "until": now + ttl}}, merge=True)
-        return True
+        return CLAIMED
 
     def pending(self, user_id: str, since: int = 0) -> dict[str, tuple[int, dict[str, Any]]]:
         """Every staged, unreported device state of the user: device id -> (version, states).
@@ -256,22 +306,22 @@ class FirestoreLedger:
         self._outbox(user_id, device_id).delete()
 
     def mark_reported(self, user_id: str, versions: dict[str, int]) -> None:
-        """Record reported versions; a device staged anew meanwhile stays pending."""
+        """Record reported versions, in two round trips and without retries: each entry is
+        updated unless it changed since it was read; one that changed keeps its content (staged
+        anew, it stays pending with a newer version; deleted, it stays deleted). One atomic
+        commit of every entry would keep failing while the devices are written many times a
+        second."""
         refs = [self._outbox(user_id, device_id) for device_id in versions]
-
-        def decide(snaps: list[Any]) -> Decision:
-            writes = {}
-            for snap, version in zip(snaps, versions.values(), strict=True):
-                data = snap.to_dict() or {}
-                reported = max(data.get("reportedVersion", 0), version)
-                writes[snap.reference.path] = {
-                    "reportedVersion": reported,
-                    "pending": data.get("version", 0) > reported,
-                }
-            return writes, None
-
-        if refs:
-            read_modify_write(self.client, refs, decide)
+        writes = []
+        for snap, version in zip(get_in_order(self.client, refs), versions.values(), strict=True):
+            if not snap.exists:
+                continue
+            data = snap.to_dict() or {}
+            reported = max(data.get("reportedVersion", 0), version)
+            writes.append(
+                (snap, {"reportedVersion": reported, "pending": data.get("version", 0) > reported})
+            )
+        write_unless_changed(self.client, writes)
 
     def count_calls(
         self, second: int, shard: int, sync: int, report: int, expire_at: int
@@ -290,6 +340,11 @@ class FirestoreLedger:
         )
         report_total, sync_total = (int(v.integer_value) for v in result.transform_results)
         return sync_total, report_total
+
+
+def _covers(queued: dict[str, Any], claimant: str, now: int) -> bool:
+    """A ``reportQueued`` mark put up by another claimant and still standing at ``now``."""
+    return bool(queued.get("until", 0) > now and queued.get("by") != claimant)
 
 
 def _linked_at(data: dict[str, Any]) -> int | None:

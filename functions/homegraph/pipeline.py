@@ -5,7 +5,7 @@ before T, so later messages for earlier changes are dropped, and sends are space
 interval. Report State goes through a per-user outbox and a per-user lease: one sender at a time
 reports everything pending in one call, so piled-up states fold and versions never go back. A
 state message stands for every state staged before its sender's turn began (on_device_written
-publishes one message per turn, not one per write: see ``FirestoreLedger.claim_report``), so a
+publishes one message per turn, not one per write: see ``FirestoreLedger.stage_for_report``), so a
 turn reports everything pending when it began, then whatever arrives while it runs, and hands the
 rest to the next message. Every call first takes its place in the project's budget of Home Graph
 calls (quota.py); when the budget is tight, a turn waits, and its next call folds more.
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from functions.core import logs
+from functions.core import logs, retry
 from functions.core.config import Config
 from functions.homegraph.calls import SECOND, OverBudget, Redeliver, call_homegraph
 from functions.homegraph.client import HomeGraph, HomeGraphError
@@ -34,8 +34,9 @@ if TYPE_CHECKING:
 
 ANNOUNCEMENTS = {"followup": "commandId", "notification": "eventId"}
 """Message kinds that announce something to the user, and the id each carries."""
-LEASE_SECONDS = 180
-WAIT_FOR_SENDER_SECONDS = 20
+RENEW_SECONDS = 5
+"""A turn waiting for room in the budget renews its lease at least this often."""
+LEASE_MARGIN_SECONDS = 10
 FLUSH_SECONDS = 40
 SYNC_SETTLE_SECONDS = 120
 """After a Request Sync, Google may refuse states of a new trait until its SYNC is done."""
@@ -65,8 +66,29 @@ class Pipeline:
                 sleep=self.sleep,
             )
 
-    def take(self, kind: str, until: int) -> bool:
+    @property
+    def lease(self) -> int:
+        """How long a report lease lasts (ns): longer than a live sender ever goes without
+        renewing it (one Home Graph call and one retry wait, the minimum interval between
+        calls, one slice of a budget wait), so that only a dead sender's lease runs out, and
+        soon: its successor waits no longer than this."""
+        config = self.config
+        silent = (
+            config.homegraph_timeout_seconds
+            + min(retry.MAX_DELAY, config.homegraph_retry_seconds)
+            + config.report_state_min_interval_seconds
+            + RENEW_SECONDS
+        )
+        return int((silent + LEASE_MARGIN_SECONDS) * SECOND)
+
+    def take(self, kind: str, until: int, renew: Callable[[], None] | None = None) -> bool:
+        """A place in the budget before ``until``; ``renew`` is called every RENEW_SECONDS of
+        waiting."""
         assert self.budget is not None
+        while renew is not None and until - self.clock() > RENEW_SECONDS * SECOND:
+            if self.budget.take(kind, self.clock() + RENEW_SECONDS * SECOND):
+                return True
+            renew()
         return self.budget.take(kind, until)
 
 
@@ -161,7 +183,7 @@ def request_sync(pipeline: Pipeline, user_id: str, changed_at: int, message_id: 
         now=pipeline.clock(),
         interval=interval,
         claimant=message_id,
-        lease=LEASE_SECONDS * SECOND,
+        lease=pipeline.lease,
     )
     if at is None:
         logs.info("request sync covered (or user unlinked); nothing sent")
@@ -201,7 +223,7 @@ def report_state(pipeline: Pipeline, data: dict[str, Any], message_id: str) -> N
     if not pipeline.ledger.stage_state(user_id, device_id, version, data["states"]):
         logs.info("state already reported", version=version)
     turn = ReportTurn(pipeline, user_id, f"{message_id}/{uuid.uuid4().hex[:12]}")
-    deadline = pipeline.clock() + WAIT_FOR_SENDER_SECONDS * SECOND
+    deadline = pipeline.clock() + pipeline.lease + 2 * SECOND
     while True:
         status = turn.acquire()
         if status == UNLINKED:
@@ -240,10 +262,15 @@ class ReportTurn:
         linked."""
         ledger, clock = self.pipeline.ledger, self.pipeline.clock
         status, sent, linked_at = ledger.acquire_report_lease(
-            self.user_id, self.holder, clock(), LEASE_SECONDS * SECOND
+            self.user_id, self.holder, clock(), self.pipeline.lease
         )
         self.sent, self.linked_at = max(self.sent, sent), linked_at
         return status
+
+    def renew(self) -> None:
+        """Renew the lease, or stop the turn when another sender took it over."""
+        if self.acquire() != ACQUIRED:
+            raise Redeliver("lost the user's report lease")
 
     def flush(self) -> bool:
         """Report everything pending, call after call (each one folding all that is pending),
@@ -259,11 +286,10 @@ class ReportTurn:
             wait = (self.sent + interval - pipeline.clock()) / SECOND
             if wait > 0:
                 pipeline.sleep(wait)
-            if not pipeline.take(REPORT, stop):
+            if not pipeline.take(REPORT, stop, self.renew):
                 logs.info("Home Graph budget spent; states wait", devices=len(pending))
                 break
-            if self.acquire() != ACQUIRED:
-                raise Redeliver("lost the user's report lease")
+            self.renew()
             pending = ledger.pending(self.user_id, self.linked_at)
             if not pending:
                 break
@@ -285,6 +311,7 @@ class ReportTurn:
                 REPORT,
                 lambda: pipeline.homegraph().report_state(user_id, request_id, states),
                 paid,
+                self.renew,
             )
         except OverBudget as error:
             raise Redeliver(str(error)) from error
@@ -293,8 +320,7 @@ class ReportTurn:
                 raise Redeliver(f"report state failed: {error}") from error
             if len(pending) > 1:
                 for device_id, entry in pending.items():
-                    if self.acquire() != ACQUIRED:
-                        raise Redeliver("lost the user's report lease") from error
+                    self.renew()
                     self.report({device_id: entry})
                 return
             if error.not_found:
@@ -322,7 +348,10 @@ class ReportTurn:
         if not self.sync_requested:
             try:
                 call_homegraph(
-                    pipeline, SYNC, lambda: pipeline.homegraph().request_sync(self.user_id)
+                    pipeline,
+                    SYNC,
+                    lambda: pipeline.homegraph().request_sync(self.user_id),
+                    renew=self.renew,
                 )
             except OverBudget as error:
                 raise Redeliver(str(error)) from error

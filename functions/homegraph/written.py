@@ -6,6 +6,7 @@ from typing import Any, Protocol
 
 from functions.core import logs
 from functions.homegraph.events import STATE, BadEvent, DocumentChange, decode, messages
+from functions.homegraph.ledger import CLAIMED, UNLINKED
 from functions.homegraph.publish import Publisher
 
 REPORT_QUEUED_SECONDS = 60
@@ -19,11 +20,17 @@ class LinkedUsers(Protocol):
 
 
 class Outbox(Protocol):
-    def stage_state(
-        self, user_id: str, device_id: str, version: int, states: dict[str, Any]
-    ) -> bool: ...
-
-    def claim_report(self, user_id: str, claimant: str, now: int, ttl: int) -> bool: ...
+    def stage_for_report(
+        self,
+        user_id: str,
+        device_id: str,
+        version: int,
+        states: dict[str, Any],
+        *,
+        claimant: str,
+        now: int,
+        ttl: int,
+    ) -> str: ...
 
     def forget(self, user_id: str, device_id: str) -> None: ...
 
@@ -86,20 +93,29 @@ def publish_change(
     if not found:
         logs.info("nothing for Home Graph")
         return
-    if not users.is_linked(change.user_id):
+    others = [message for message in found if message.kind != STATE]
+    if others and not users.is_linked(change.user_id):
         logs.info("user not linked; nothing published", kinds=[m.kind for m in found])
         return
-    ttl = REPORT_QUEUED_SECONDS * 10**9
-    wanted = []
+    wanted = list(others)
     for message in found:
-        if message.kind == STATE:
-            outbox.stage_state(
-                change.user_id, change.device_id, message.data["version"], message.data["states"]
-            )
-            if not outbox.claim_report(change.user_id, event_id, now, ttl):
-                logs.info("state staged; the message on its way reports it")
-                continue
-        wanted.append(message)
+        if message.kind != STATE:
+            continue
+        outcome = outbox.stage_for_report(
+            change.user_id,
+            change.device_id,
+            message.data["version"],
+            message.data["states"],
+            claimant=event_id,
+            now=now,
+            ttl=REPORT_QUEUED_SECONDS * 10**9,
+        )
+        if outcome == UNLINKED:
+            logs.info("user not linked; state not staged")
+        elif outcome == CLAIMED:
+            wanted.append(message)
+        else:
+            logs.info("state staged; the message on its way reports it", outcome=outcome)
     if wanted:
         publisher().publish(wanted)
-    logs.info("published", kinds=[m.kind for m in wanted], changedAt=change.changed_at)
+        logs.info("published", kinds=[m.kind for m in wanted], changedAt=change.changed_at)

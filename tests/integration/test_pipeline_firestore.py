@@ -14,7 +14,7 @@ from functions.core.config import Config
 from functions.core.store import FirestoreStore
 from functions.homegraph.calls import Redeliver
 from functions.homegraph.client import HomeGraphError
-from functions.homegraph.ledger import FirestoreLedger
+from functions.homegraph.ledger import CLAIMED, QUEUED, REPORTED, UNLINKED, FirestoreLedger
 from functions.homegraph.pipeline import Pipeline, handle_change
 from tests.unit.fakes import ScriptedHomeGraph
 
@@ -323,10 +323,33 @@ def test_call_counts_are_atomic_increments_that_return_the_totals(store) -> None
 def test_one_message_stands_for_the_states_staged_until_its_turn(store, user) -> None:
     ledger = FirestoreLedger(store.client)
     now = time.time_ns()
-    assert ledger.claim_report(user, "event-1", now, 60 * SECOND)
-    assert not ledger.claim_report(user, "event-2", now, 60 * SECOND)
-    assert ledger.claim_report(user, "event-1", now, 60 * SECOND), "a redelivery claims again"
+
+    def stage(event: str, version: int) -> str:
+        return ledger.stage_for_report(
+            user, "lamp", version, {"on": True}, claimant=event, now=now, ttl=60 * SECOND
+        )
+
+    assert stage("event-1", AFTER_LINKING + 1) == CLAIMED
+    assert stage("event-2", AFTER_LINKING + 2) == QUEUED
+    assert stage("event-1", AFTER_LINKING + 1) == CLAIMED, "a redelivery claims again"
     assert ledger.acquire_report_lease(user, "sender", now, 60 * SECOND)[0] == "acquired"
-    assert ledger.claim_report(user, "event-3", now, 60 * SECOND), "the turn took the mark down"
+    assert stage("event-3", AFTER_LINKING + 3) == CLAIMED, "the turn took the mark down"
     assert ledger.acquire_report_lease(user, "sender", now, 60 * SECOND)[0] == "acquired"
-    assert not ledger.claim_report(user, "event-4", now, 60 * SECOND), "a renewal keeps it"
+    assert stage("event-4", AFTER_LINKING + 4) == QUEUED, "a renewal keeps it"
+    assert ledger.pending(user)["lamp"][0] == AFTER_LINKING + 4, "every state is staged"
+    ledger.mark_reported(user, {"lamp": AFTER_LINKING + 4})
+    assert stage("event-5", AFTER_LINKING + 2) == REPORTED
+    assert (
+        ledger.stage_for_report("never-linked", "lamp", 5, {}, claimant="e", now=now, ttl=SECOND)
+        == UNLINKED
+    )
+
+
+def test_marking_reported_keeps_an_entry_staged_anew_since_it_was_read(store, user) -> None:
+    ledger = FirestoreLedger(store.client)
+    for n in range(3):
+        ledger.stage_state(user, f"d{n}", AFTER_LINKING + 1, {"on": False})
+    read = ledger.pending(user)
+    ledger.stage_state(user, "d1", AFTER_LINKING + 2, {"on": True})
+    ledger.mark_reported(user, {d: version for d, (version, _) in read.items()})
+    assert ledger.pending(user) == {"d1": (AFTER_LINKING + 2, {"on": True})}

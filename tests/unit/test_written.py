@@ -1,12 +1,13 @@
 """on_device_written: what gets published for a write, and what never does."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from functions.homegraph.events import Message
+from functions.homegraph.ledger import CLAIMED, QUEUED, UNLINKED
 from functions.homegraph.written import handle_written
 from tests.unit.test_events import NOW, event
 from tests.world import light
@@ -28,21 +29,31 @@ class Recorder:
 class Outbox:
     """Stages states and keeps each user's ``reportQueued`` mark, as FirestoreLedger does."""
 
-    def __init__(self) -> None:
+    def __init__(self, linked: Iterable[str] = ("u1",)) -> None:
+        self.linked = set(linked)
         self.staged: list[tuple[str, str, int]] = []
         self.queued: dict[str, tuple[str, int]] = {}
         self.forgotten: list[tuple[str, str]] = []
 
-    def stage_state(self, user_id: str, device_id: str, version: int, states: dict) -> bool:
+    def stage_for_report(
+        self,
+        user_id: str,
+        device_id: str,
+        version: int,
+        states: dict,
+        *,
+        claimant: str,
+        now: int,
+        ttl: int,
+    ) -> str:
+        if user_id not in self.linked:
+            return UNLINKED
         self.staged.append((user_id, device_id, version))
-        return True
-
-    def claim_report(self, user_id: str, claimant: str, now: int, ttl: int) -> bool:
         by, until = self.queued.get(user_id, ("", 0))
         if until > now and by != claimant:
-            return False
+            return QUEUED
         self.queued[user_id] = (claimant, now + ttl)
-        return True
+        return CLAIMED
 
     def turn_begins(self, user_id: str) -> None:
         self.queued.pop(user_id, None)
@@ -72,7 +83,7 @@ def run(
         event_id=event_id,
         event_time=when,
         users=users,
-        outbox=outbox or Outbox(),
+        outbox=outbox or Outbox(users.linked),
         publisher=lambda: recorder,
         max_age=timedelta(hours=1),
         now=NOW,
