@@ -311,6 +311,8 @@ class FirestoreLedger:
         anew, it stays pending with a newer version; deleted, it stays deleted). One atomic
         commit of every entry would keep failing while the devices are written many times a
         second."""
+        if not versions:
+            return
         refs = [self._outbox(user_id, device_id) for device_id in versions]
         writes = []
         for snap, version in zip(get_in_order(self.client, refs), versions.values(), strict=True):
