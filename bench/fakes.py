@@ -216,10 +216,12 @@ class MemoryLedger:
         if self._linked_at(user_id) is None:
             return UNLINKED
         data = self.outbox[user_id].get(device_id, {})
+        if version > data.get("version", 0) and version > data.get("reportedVersion", 0):
+            self._op(reads=0, writes=1)  # the guarded commit: decided anew at its instant
+        data = self.outbox[user_id].get(device_id, {})
         if version <= data.get("reportedVersion", 0):
             return REPORTED
         if version > data.get("version", 0):
-            self._op(reads=0, writes=1)
             self.outbox[user_id][device_id] = {
                 "version": version,
                 "states": states,

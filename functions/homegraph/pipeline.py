@@ -85,11 +85,7 @@ class Pipeline:
         """A place in the budget before ``until``; ``renew`` is called every RENEW_SECONDS of
         waiting."""
         assert self.budget is not None
-        while renew is not None and until - self.clock() > RENEW_SECONDS * SECOND:
-            if self.budget.take(kind, self.clock() + RENEW_SECONDS * SECOND):
-                return True
-            renew()
-        return self.budget.take(kind, until)
+        return self.budget.take(kind, until, renew, RENEW_SECONDS * SECOND)
 
 
 def handle_change(pipeline: Pipeline, message: dict[str, Any], now: datetime | None = None) -> None:

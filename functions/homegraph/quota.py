@@ -93,9 +93,16 @@ class CallBudget:
         self.writes = 0
         """Increments written (the budget's own cost in Firestore writes)."""
 
-    def take(self, kind: str, until: int) -> bool:
+    def take(
+        self,
+        kind: str,
+        until: int,
+        renew: Callable[[], None] | None = None,
+        renew_every: int = 5 * SECOND,
+    ) -> bool:
         """One call of ``kind`` (SYNC or REPORT), waiting for a later slice if this one is spent;
-        False when none comes before ``until`` (ns)."""
+        False when none comes before ``until`` (ns). While it waits, ``renew`` is called every
+        ``renew_every`` ns (a report turn keeps its lease); the caller keeps its place in line."""
         if not self.enabled:
             return True
         with self._lock:
@@ -103,12 +110,20 @@ class CallBudget:
             ticket = self._tickets
             self._queue[kind].append(ticket)
         try:
-            return self._take(kind, ticket, until)
+            return self._take(kind, ticket, until, renew, renew_every)
         finally:
             with self._lock:
                 self._queue[kind].remove(ticket)
 
-    def _take(self, kind: str, ticket: int, until: int) -> bool:
+    def _take(
+        self,
+        kind: str,
+        ticket: int,
+        until: int,
+        renew: Callable[[], None] | None,
+        renew_every: int,
+    ) -> bool:
+        renewed = self.clock()
         while True:
             now = self.clock()
             current = now // SECOND
@@ -126,6 +141,9 @@ class CallBudget:
             wake = (current + 1) * SECOND + int(self.rng.uniform(0, WAKE_JITTER) * SECOND)
             if wake > until:
                 return False
+            if renew is not None and now - renewed >= renew_every:
+                renew()
+                renewed = now
             self.sleep((wake - now) / SECOND)
 
     def _roll(self, current: int, now: int) -> None:
