@@ -90,9 +90,11 @@ class EventarcRelay:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", port), Accept)
         self._server.daemon_threads = True
-        self._threads = [threading.Thread(target=self._server.serve_forever, name="eventarc")]
+        self._threads = [
+            threading.Thread(target=self._server.serve_forever, name="eventarc", daemon=True)
+        ]
         self._threads += [
-            threading.Thread(target=self._deliver_forever, name=f"eventarc-{n}")
+            threading.Thread(target=self._deliver_forever, name=f"eventarc-{n}", daemon=True)
             for n in range(self.concurrency)
         ]
         for thread in self._threads:

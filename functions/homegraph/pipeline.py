@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
 ANNOUNCEMENTS = {"followup": "commandId", "notification": "eventId"}
 """Message kinds that announce something to the user, and the id each carries."""
+SYNC_CLAIM_SECONDS = 180
+"""How long a planned Request Sync stays claimed by its message (its wait, retries and budget
+waits included); a claim that outlives a dead sender only delays the next plan."""
 RENEW_SECONDS = 5
 """A turn waiting for room in the budget renews its lease at least this often."""
 LEASE_MARGIN_SECONDS = 10
@@ -179,7 +182,7 @@ def request_sync(pipeline: Pipeline, user_id: str, changed_at: int, message_id: 
         now=pipeline.clock(),
         interval=interval,
         claimant=message_id,
-        lease=pipeline.lease,
+        lease=SYNC_CLAIM_SECONDS * SECOND,
     )
     if at is None:
         logs.info("request sync covered (or user unlinked); nothing sent")
