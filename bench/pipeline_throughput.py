@@ -25,6 +25,7 @@ from google.cloud import firestore
 
 from devstack.emulators import start_firestore
 from devstack.stack import DEVICE_PATTERN, LocalStack, register_trigger
+from functions.core.store import get_in_order
 
 SETTINGS = {
     "REQUEST_SYNC_MIN_INTERVAL_SECONDS": "2",
@@ -45,19 +46,23 @@ def light(brightness: int) -> dict[str, object]:
     }
 
 
-def measure(stack: LocalStack, rate: float, seconds: float, devices: int) -> dict[str, float]:
-    assert stack.homegraph
-    google = stack.homegraph
-    db = stack.store.client
-    user = f"bench-{uuid.uuid4().hex[:8]}"
-    refs = [
-        db.collection("users").document(user).collection("devices").document(f"d{n}")
-        for n in range(devices)
-    ]
+def linked_home(stack: LocalStack, prefix: str, devices: int) -> tuple[str, list[Any]]:
+    """A new linked user with ``devices`` lights at brightness 0 (d0, d1...), and their refs;
+    returns once Google's SYNC at linking has settled."""
+    user = f"{prefix}-{uuid.uuid4().hex[:8]}"
+    home = stack.store.client.collection("users").document(user).collection("devices")
+    refs = [home.document(f"d{n}") for n in range(devices)]
     for ref in refs:
         ref.set(light(0))
     stack.link(user)
     time.sleep(2)
+    return user, refs
+
+
+def measure(stack: LocalStack, rate: float, seconds: float, devices: int) -> dict[str, float]:
+    assert stack.homegraph
+    google = stack.homegraph
+    user, refs = linked_home(stack, "bench", devices)
     written: dict[int, list[tuple[int, float]]] = {n: [] for n in range(devices)}
     seen: dict[int, int] = dict.fromkeys(range(devices), 0)
     lags: list[float] = []
@@ -91,7 +96,7 @@ def measure(stack: LocalStack, rate: float, seconds: float, devices: int) -> dic
 
     write_paced(refs, rate, total, wrote)
     last_write = time.monotonic()
-    finals = firestore_brightness(refs)
+    finals = firestore_brightness(stack, refs)
     deadline = last_write + 180
     while time.monotonic() < deadline and not holds(stack, user, finals):
         time.sleep(0.05)
@@ -229,10 +234,11 @@ def trigger_floor(rate: float, seconds: float, devices: int, logs: Path) -> dict
         receiver.server_close()
 
 
-def firestore_brightness(refs: list[Any]) -> dict[str, int]:
+def firestore_brightness(stack: LocalStack, refs: list[Any]) -> dict[str, int]:
     """Each device's brightness as Firestore holds it once the writers are done (writers
     running at once commit in any order, so the last one sent need not be the last one kept)."""
-    return {ref.id: ref.get().to_dict()["states"]["brightness"] for ref in refs}
+    snaps = get_in_order(stack.store.client, refs)
+    return {snap.id: snap.to_dict()["states"]["brightness"] for snap in snaps}
 
 
 def holds(stack: LocalStack, user: str, finals: dict[str, int]) -> bool:
@@ -257,23 +263,14 @@ def calls_for(stack: LocalStack, user: str, path: str) -> int:
 def folding(stack: LocalStack, devices: int, writes: int = 1000) -> dict[str, float]:
     """Home Graph calls for ``writes`` state writes spread over ``devices`` devices."""
     assert stack.homegraph
-    db = stack.store.client
-    user = f"fold-{uuid.uuid4().hex[:8]}"
-    refs = [
-        db.collection("users").document(user).collection("devices").document(f"d{n}")
-        for n in range(devices)
-    ]
-    for ref in refs:
-        ref.set(light(0))
-    stack.link(user)
-    time.sleep(2)
+    user, refs = linked_home(stack, "fold", devices)
 
     def write(k: int) -> None:
         refs[k % devices].update({"states.brightness": k // devices + 1})
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         list(pool.map(write, range(writes)))
-    finals = firestore_brightness(refs)
+    finals = firestore_brightness(stack, refs)
     deadline = time.monotonic() + 180
     while time.monotonic() < deadline and not holds(stack, user, finals):
         time.sleep(0.2)
@@ -317,9 +314,8 @@ def main() -> None:
     args = parser.parse_args()
     figures: dict[str, object] = {}
     with tempfile.TemporaryDirectory(prefix="throughput-") as logs:
-        stack = LocalStack(f"demo-bench-{uuid.uuid4().hex[:6]}", Path(logs), settings=SETTINGS)
-        try:
-            stack.start()
+        project = f"demo-bench-{uuid.uuid4().hex[:6]}"
+        with LocalStack(project, Path(logs), settings=SETTINGS) as stack:
             if not args.rate:
                 figures["folding"] = [folding(stack, n) for n in (1, 10, 100)]
                 for row in figures["folding"]:  # type: ignore[attr-defined]
@@ -358,8 +354,6 @@ def main() -> None:
                 f"{figures['largest_rate_with_p99_lag_under_2s']} writes/s",
                 flush=True,
             )
-        finally:
-            stack.stop()
     args.json.parent.mkdir(exist_ok=True)
     args.json.write_text(json.dumps(figures, indent=1))
 

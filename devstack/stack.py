@@ -127,6 +127,12 @@ class LocalStack:
             raise
         return self
 
+    def __enter__(self) -> "LocalStack":
+        return self.start()
+
+    def __exit__(self, *_: object) -> None:
+        self.stop()
+
     def _start(self) -> None:
         self._eventarc_log = (self.logs / "eventarc.log").open("a")
         self.eventarc = EventarcRelay(

@@ -91,19 +91,17 @@ def read_modify_write(
 
 def write_unless_changed(
     client: firestore.Client, writes: Sequence[tuple[Any, dict[str, Any]]]
-) -> int:
+) -> None:
     """Update each (snapshot, fields) pair's document unless it changed since that snapshot
     was read, in one round trip and independently of each other (a non-atomic batch write): a
-    document that changed meanwhile keeps its newer content. The number of documents updated."""
+    document that changed meanwhile keeps its newer content."""
+    if not writes:
+        return
     batch = BulkWriteBatch(client)
     for snap, fields in writes:
-        batch.update(
-            snap.reference, fields, option=client.write_option(last_update_time=snap.update_time)
-        )
-    if not writes:
-        return 0
-    response = batch.commit()
-    return sum(1 for status in response.status if status.code == 0)
+        unchanged = client.write_option(last_update_time=snap.update_time)
+        batch.update(snap.reference, fields, option=unchanged)
+    batch.commit()
 
 
 def _read_modify_write(

@@ -26,7 +26,25 @@ Decision = tuple[dict[str, dict[str, Any]], Any]
 Pending = dict[str, tuple[int, dict[str, Any]]]
 
 
-class Ledger(Protocol):
+class Outbox(Protocol):
+    """What on_device_written needs of the ledger."""
+
+    def stage_for_report(
+        self,
+        user_id: str,
+        device_id: str,
+        version: int,
+        states: dict[str, Any],
+        *,
+        claimant: str,
+        now: int,
+        ttl: int,
+    ) -> str: ...
+
+    def forget(self, user_id: str, device_id: str) -> None: ...
+
+
+class Ledger(Outbox, Protocol):
     """What the pipeline keeps between messages (FirestoreLedger; bench/fakes.py in memory)."""
 
     def linked_at(self, user_id: str) -> int | None: ...
@@ -53,23 +71,9 @@ class Ledger(Protocol):
         self, user_id: str, device_id: str, version: int, states: dict[str, Any]
     ) -> bool: ...
 
-    def stage_for_report(
-        self,
-        user_id: str,
-        device_id: str,
-        version: int,
-        states: dict[str, Any],
-        *,
-        claimant: str,
-        now: int,
-        ttl: int,
-    ) -> str: ...
-
     def pending(self, user_id: str, since: int = 0) -> Pending: ...
 
     def drop_pending(self, user_id: str) -> None: ...
-
-    def forget(self, user_id: str, device_id: str) -> None: ...
 
     def mark_reported(self, user_id: str, versions: dict[str, int]) -> None: ...
 

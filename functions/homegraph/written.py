@@ -2,11 +2,11 @@
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from functions.core import logs
 from functions.homegraph.events import STATE, BadEvent, DocumentChange, decode, messages
-from functions.homegraph.ledger import CLAIMED, UNLINKED
+from functions.homegraph.ledger import CLAIMED, UNLINKED, Outbox
 from functions.homegraph.publish import Publisher
 
 REPORT_QUEUED_SECONDS = 60
@@ -17,22 +17,6 @@ matters if the message is lost (dead-lettered), and then costs one extra message
 
 class LinkedUsers(Protocol):
     def is_linked(self, user_id: str) -> bool: ...
-
-
-class Outbox(Protocol):
-    def stage_for_report(
-        self,
-        user_id: str,
-        device_id: str,
-        version: int,
-        states: dict[str, Any],
-        *,
-        claimant: str,
-        now: int,
-        ttl: int,
-    ) -> str: ...
-
-    def forget(self, user_id: str, device_id: str) -> None: ...
 
 
 def handle_written(

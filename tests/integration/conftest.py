@@ -8,6 +8,7 @@ import pytest
 from google.cloud import firestore
 
 from devstack.emulators import Emulator, start_firestore
+from devstack.fake_speaker import FakeSpeaker
 from functions.core.store import FirestoreStore
 
 PROJECT = "demo-smarthome-test"
@@ -39,3 +40,13 @@ def client(firestore_emulator: Emulator) -> firestore.Client:
 @pytest.fixture
 def store(client: firestore.Client) -> FirestoreStore:
     return FirestoreStore(client)
+
+
+@pytest.fixture(scope="module")
+def speaker() -> Iterator[FakeSpeaker]:
+    """A fake Google Home speaker over real TLS, for the LAN bridge's end-to-end tests."""
+    fake = FakeSpeaker("Bedroom speaker").start()
+    try:
+        yield fake
+    finally:
+        fake.stop()

@@ -48,20 +48,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         "NEW_USER_GRACE_SECONDS": "0",
         "REPORT_STATE_MIN_INTERVAL_SECONDS": "0.2",
     }
-    stack = LocalStack(PROJECT, Path(tmp_path_factory.mktemp("stack")), settings=settings)
-    try:
-        yield stack.start()
-    finally:
-        stack.stop()
-
-
-@pytest.fixture(scope="module")
-def speaker() -> Iterator[FakeSpeaker]:
-    fake = FakeSpeaker("Bedroom speaker").start()
-    try:
-        yield fake
-    finally:
-        fake.stop()
+    with LocalStack(PROJECT, Path(tmp_path_factory.mktemp("stack")), settings=settings) as stack:
+        yield stack
 
 
 @pytest.fixture(scope="module")

@@ -41,11 +41,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         "HOMEGRAPH_TIMEOUT_SECONDS": "2",
         "REPORT_STATE_MIN_INTERVAL_SECONDS": "0.5",
     }
-    stack = LocalStack(PROJECT, Path(tmp_path_factory.mktemp("stack")), settings=settings)
-    try:
-        yield stack.start()
-    finally:
-        stack.stop()
+    with LocalStack(PROJECT, Path(tmp_path_factory.mktemp("stack")), settings=settings) as stack:
+        yield stack
 
 
 @pytest.fixture

@@ -22,11 +22,8 @@ PROJECT = "demo-smarthome-linking"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    stack = LocalStack(PROJECT, Path(tmp_path_factory.mktemp("linking")))
-    try:
-        yield stack.start()
-    finally:
-        stack.stop()
+    with LocalStack(PROJECT, Path(tmp_path_factory.mktemp("linking"))) as stack:
+        yield stack
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,7 @@ from google.cloud import firestore, pubsub_v1  # type: ignore[attr-defined]
 
 from devstack.homegraph_server import Faults
 from devstack.stack import TOPIC, LocalStack
+from tests import backend_cases
 from tests.waiting import eventually
 from tests.world import intent, light
 
@@ -32,11 +33,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         "HOMEGRAPH_RETRY_SECONDS": "4",
         "REPORT_STATE_MIN_INTERVAL_SECONDS": "0.5",
     }
-    stack = LocalStack(PROJECT, Path(tmp_path_factory.mktemp("stack")), settings=settings)
-    try:
-        yield stack.start()
-    finally:
-        stack.stop()
+    with LocalStack(PROJECT, Path(tmp_path_factory.mktemp("stack")), settings=settings) as stack:
+        yield stack
 
 
 @pytest.fixture
@@ -290,16 +288,7 @@ def test_pubsub_message_shape(stack, db, user) -> None:
 
 # --- announcements: follow-up responses, notifications, expiry --------------------------------
 
-GARAGE = {
-    "type": "action.devices.types.GARAGE",
-    "traits": ["action.devices.traits.OpenClose"],
-    "name": {"name": "Garage"},
-    "willReportState": True,
-    "attributes": {"discreteOnlyOpenClose": True},
-    "execution": {"mode": "confirmed", "timeoutMs": 150},
-    "secondaryVerification": {"action.devices.commands.OpenClose": "none"},
-    "states": {"online": True, "openPercent": 0},
-}
+GARAGE = {**backend_cases.GARAGE, "execution": {"mode": "confirmed", "timeoutMs": 150}}
 DOORBELL = {
     "type": "action.devices.types.DOORBELL",
     "traits": ["action.devices.traits.ObjectDetection"],
