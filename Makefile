@@ -28,7 +28,7 @@ help:
 	@echo "make test     unit, integration, end-to-end, browser and fast reliability tests"
 	@echo "make soak     the reliability suite's long versions (docs/reliability.md)"
 	@echo "make bench    figures against floors measured side by side (docs/performance.md)"
-	@echo "make check    ruff, mypy (never edits files); make fmt formats"
+	@echo "make check    ruff, mypy, the import contracts (never edits files); make fmt formats"
 	@echo "make token USER_ID=<id>   a fresh access token on the running local stack"
 	@echo "make pin USER_ID=<id> PIN=<digits>   set a user's PIN on the running local stack"
 	@echo "make demo ARGS='state desk-outlet on=true'   act as a device backend (make demo for help)"
@@ -95,6 +95,7 @@ check: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports
 	terraform fmt -check -recursive terraform
 	@if [ -d terraform/.terraform ]; then terraform -chdir=terraform validate; fi
 

@@ -25,7 +25,7 @@ def fulfillment(request: "Request") -> tuple[str, int, dict[str, str]]:
 @functions_framework.cloud_event
 def on_device_written(event: "CloudEvent") -> None:
     """Firestore ``document.v1.written`` on users/{userId}/devices/{deviceId}: publish changes."""
-    from functions.homegraph.written import handle_written
+    from functions.on_device_written.handler import handle_written
 
     data: Any = event.data
     body = data.encode() if isinstance(data, str) else bytes(data or b"")
@@ -35,8 +35,6 @@ def on_device_written(event: "CloudEvent") -> None:
         body,
         event_id=str(event["id"]),
         event_time=when,
-        users=wiring.store(),
-        outbox=wiring.ledger(),
         publisher=wiring.publisher,
         max_age=timedelta(seconds=settings.max_event_age_seconds),
     )
@@ -45,7 +43,7 @@ def on_device_written(event: "CloudEvent") -> None:
 @functions_framework.cloud_event
 def on_device_change(event: "CloudEvent") -> None:
     """Pub/Sub ``messagePublished`` on the device-changes topic: update Home Graph."""
-    from functions.homegraph.pipeline import handle_change
+    from functions.on_device_change.router import handle_change
 
     data: Any = event.data
     message = data.get("message") if isinstance(data, dict) else None
@@ -55,7 +53,7 @@ def on_device_change(event: "CloudEvent") -> None:
 @functions_framework.http
 def account_linking(request: "Request") -> tuple[str, int, dict[str, str]]:
     """OAuth 2.0 account linking: GET/POST /authorize (sign-in page) and POST /token."""
-    from functions.oauth.server import HttpRequest, respond, source_address, unreadable
+    from functions.account_linking.http import HttpRequest, respond, source_address, unreadable
 
     try:
         http = HttpRequest(

@@ -25,14 +25,13 @@ from google.cloud import firestore
 
 from devstack.emulators import start_firestore
 from devstack.stack import DEVICE_PATTERN, LocalStack, register_trigger
-from functions.core.store import get_in_order
+from functions.core.firestore import get_in_order
 
 SETTINGS = {
     "REQUEST_SYNC_MIN_INTERVAL_SECONDS": "2",
     "NEW_USER_GRACE_SECONDS": "3",
     "HOMEGRAPH_TIMEOUT_SECONDS": "1",
     "HOMEGRAPH_RETRY_SECONDS": "4",
-    "REPORT_STATE_MIN_INTERVAL_SECONDS": "0.5",
 }
 
 

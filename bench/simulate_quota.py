@@ -1,11 +1,12 @@
 """The Home Graph pipeline at scale, on a virtual clock: does it keep within the project's budget
 of Home Graph calls, and still deliver every final state?
 
-The real code runs: on_device_written's ``publish_change`` (classify, stage, claim, publish) for
-each device write, and on_device_change's ``handle_change`` (Request Sync, Report State, leases,
-the shared call budget, retries) for each Pub/Sub delivery; only the adapters are fakes
-(bench/fakes.py): the ledger in memory, Pub/Sub as ordered push with backoff and dead-lettering,
-and a Home Graph that enforces the quota with 429s and fails a share of the calls.
+The real code runs: on_device_written's ``publish_change`` (classify, publish) for each device
+write, and on_device_change's ``handle_change`` (Request Sync, Report State, the shared call
+budget, retries) for each Pub/Sub delivery, over the product's in-memory ledger (every Firestore
+round trip costs ``firestore_latency`` of virtual time and is counted); the other adapters are
+fakes (bench/fakes.py): Pub/Sub as ordered push with backoff and dead-lettering, and a Home
+Graph that enforces the quota with 429s and fails a share of the calls.
 
     python -m bench.simulate_quota                       # 100,000 users, 10 devices each
     python -m bench.simulate_quota --users 2000 --minutes 3 --json out.json
@@ -27,13 +28,18 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from bench.fakes import SECOND, MemoryLedger, QuotaHomeGraph, Scheduler
+from bench.fakes import QuotaHomeGraph, Scheduler
 from functions.core import logs
 from functions.core.config import Config
-from functions.homegraph.events import DocumentChange, Message
-from functions.homegraph.pipeline import Pipeline, handle_change
-from functions.homegraph.quota import CallBudget
-from functions.homegraph.written import publish_change
+from functions.core.messages import Message
+from functions.core.paths import device_path
+from functions.core.units import SECOND
+from functions.on_device_change.context import Pipeline
+from functions.on_device_change.memory_ledger import MemoryLedger
+from functions.on_device_change.quota import CallBudget
+from functions.on_device_change.router import handle_change
+from functions.on_device_written.events import DocumentChange
+from functions.on_device_written.handler import publish_change
 
 START = 1_700_000_000 * SECOND
 
@@ -59,7 +65,6 @@ class Settings:
     failure_rate: float = 0.05
     instances: int = 20
     """on_device_change instances, each with its own share of the budget."""
-    report_interval: float = 1.0
     eventarc_delay: tuple[float, float] = (0.05, 0.3)
     pubsub_delay: float = 0.02
     firestore_latency: float = 0.005
@@ -210,7 +215,9 @@ def simulate(settings: Settings) -> Results:  # noqa: PLR0915 (one scene, told i
     wall, cpu = time.monotonic(), time.process_time()
     rng = random.Random(settings.seed)
     sched = Scheduler(START)
-    ledger = MemoryLedger(sched.sleep, settings.firestore_latency)
+    ledger = MemoryLedger(sched.clock)
+    if settings.firestore_latency:
+        ledger.operation = lambda _reads, _writes: sched.sleep(settings.firestore_latency)
     google = QuotaHomeGraph(
         sched.clock,
         sched.sleep,
@@ -223,7 +230,6 @@ def simulate(settings: Settings) -> Results:  # noqa: PLR0915 (one scene, told i
         project_id="simulation",
         homegraph_calls_per_minute=settings.budget,
         homegraph_request_sync_share=settings.request_sync_share,
-        report_state_min_interval_seconds=settings.report_interval,
     )
     pipelines = [
         Pipeline(
@@ -253,7 +259,7 @@ def simulate(settings: Settings) -> Results:  # noqa: PLR0915 (one scene, told i
     pubsub = OrderedPush(sched, deliver, delay=settings.pubsub_delay)
     users = [f"user-{n:06d}" for n in range(settings.users)]
     for user_id in users:
-        ledger.link(user_id, START - 3600 * SECOND)
+        ledger.link(user_id, datetime.fromtimestamp((START - 3600 * SECOND) / SECOND, UTC))
     documents: dict[tuple[str, str], dict[str, Any]] = {}
     seqs: dict[tuple[str, str], int] = defaultdict(int)
     unconfirmed: dict[tuple[str, str], deque[tuple[int, int]]] = defaultdict(deque)
@@ -292,19 +298,12 @@ def simulate(settings: Settings) -> Results:  # noqa: PLR0915 (one scene, told i
             results.writes += 1
         documents[key] = after
         events += 1
-        change = DocumentChange(user_id, device_id, before, after, sched.now + events % 1000)
+        version = ledger.put(device_path(user_id, device_id), after)
+        change = DocumentChange(user_id, device_id, before, after, version)
         delay = rng.uniform(*settings.eventarc_delay)
         sched.spawn(
             sched.now + int(delay * SECOND),
-            functools.partial(
-                publish_change,
-                change,
-                event_id=f"event-{events}",
-                users=ledger,
-                outbox=ledger,
-                publisher=lambda: pubsub,
-                now=sched.now + int(delay * SECOND),
-            ),
+            functools.partial(publish_change, change, lambda: pubsub),
         )
 
     def tier(members: list[str], rate: float, structural: bool) -> None:

@@ -61,6 +61,6 @@ def running_store() -> Any:
         )
         return None
     os.environ["FIRESTORE_EMULATOR_HOST"] = host
-    from functions.core.store import FirestoreStore
+    from functions.fulfillment.firestore_store import FirestoreStore
 
     return FirestoreStore.connect(PROJECT)

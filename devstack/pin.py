@@ -11,7 +11,7 @@ from devstack.local import running_store
 from functions.devices.pins import PIN_FORMAT, pin_record
 
 if TYPE_CHECKING:
-    from functions.core.store import FirestoreStore
+    from functions.fulfillment.firestore_store import FirestoreStore
 
 USAGE = "usage: make pin USER_ID=<agentUserId> PIN=<4 to 12 digits>"
 

@@ -149,7 +149,7 @@ class LocalStack:
         emulators = self.emulator_env()
         self.saved_env = {name: os.environ.get(name) for name in emulators}
         os.environ.update(emulators)
-        from functions.core.store import FirestoreStore
+        from functions.fulfillment.firestore_store import FirestoreStore
 
         self.store = FirestoreStore.connect(self.project)
         self.homegraph = HomeGraphServer(self.url("fulfillment"), self.token_for)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 from devstack.local import running_store
 from functions.core import tokens
-from functions.core.repository import Store
+from functions.fulfillment.store import Store
 
 
 def issue_token(store: Store, user_id: str, ttl_seconds: int = 3600) -> str:

@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING
 from functions.core.config import Config
 
 if TYPE_CHECKING:
-    from functions.core.store import FirestoreStore
-    from functions.homegraph.client import HomeGraph
-    from functions.homegraph.ledger import FirestoreLedger
-    from functions.homegraph.pipeline import Pipeline
-    from functions.homegraph.publish import Publisher
-    from functions.oauth.server import Linking
+    from google.cloud import firestore
+
+    from functions.account_linking.http import Linking
+    from functions.fulfillment.firestore_store import FirestoreStore
+    from functions.on_device_change.client import HomeGraph
+    from functions.on_device_change.context import Pipeline
+    from functions.on_device_written.publisher import Publisher
 
 
 @functools.cache
@@ -21,23 +22,30 @@ def config() -> Config:
 
 
 @functools.cache
-def store() -> "FirestoreStore":
-    from functions.core.store import FirestoreStore
+def firestore_client() -> "firestore.Client":
+    from google.cloud import firestore
 
     settings = config()
-    return FirestoreStore.connect(settings.project_id, settings.firestore_database)
+    return firestore.Client(project=settings.project_id, database=settings.firestore_database)
+
+
+@functools.cache
+def store() -> "FirestoreStore":
+    from functions.fulfillment.firestore_store import FirestoreStore
+
+    return FirestoreStore(firestore_client())
 
 
 @functools.cache
 def publisher() -> "Publisher":
-    from functions.homegraph.publish import PubSubPublisher
+    from functions.on_device_written.pubsub_publisher import PubSubPublisher
 
     return PubSubPublisher(config().project_id, config().topic)
 
 
 @functools.cache
 def homegraph() -> "HomeGraph":
-    from functions.homegraph.client import GoogleHomeGraph
+    from functions.on_device_change.client import GoogleHomeGraph
 
     settings = config()
     return GoogleHomeGraph.connect(settings.homegraph_endpoint, settings.homegraph_timeout_seconds)
@@ -45,27 +53,20 @@ def homegraph() -> "HomeGraph":
 
 @functools.cache
 def linking() -> "Linking":
-    from functions.oauth.identity import FirebasePasswordSignIn
-    from functions.oauth.records import OAuthRecords
-    from functions.oauth.server import Linking
+    from functions.account_linking.firestore_records import FirestoreRecords
+    from functions.account_linking.http import Linking
+    from functions.account_linking.identity import FirebasePasswordSignIn
 
     settings = config()
     identity = FirebasePasswordSignIn(
         settings.project_id, settings.identity_api_key, settings.auth_emulator_host
     )
-    return Linking(OAuthRecords(store().client), identity, settings)
-
-
-@functools.cache
-def ledger() -> "FirestoreLedger":
-    from functions.homegraph.ledger import FirestoreLedger
-
-    return FirestoreLedger(store().client)
+    return Linking(FirestoreRecords(firestore_client()), identity, settings)
 
 
 @functools.cache
 def pipeline() -> "Pipeline":
-    from functions.homegraph.pipeline import Pipeline
-    from functions.homegraph.records import FirestoreRecords
+    from functions.on_device_change.context import Pipeline
+    from functions.on_device_change.firestore_ledger import FirestoreLedger
 
-    return Pipeline(ledger(), homegraph, config(), records=FirestoreRecords(store().client))
+    return Pipeline(FirestoreLedger(firestore_client()), homegraph, config())

@@ -18,7 +18,6 @@ class Config:
     request_sync_min_interval_seconds: float = 10.0
     homegraph_timeout_seconds: float = 10.0
     homegraph_retry_seconds: float = 30.0
-    report_state_min_interval_seconds: float = 1.0
     new_user_grace_seconds: float = 120.0
     max_event_age_seconds: float = 3600.0
     oauth_client_id: str = ""
@@ -30,6 +29,8 @@ class Config:
     refresh_token_ttl_days: int = 180
     homegraph_calls_per_minute: int = 6000
     homegraph_request_sync_share: float = 0.1
+    message_deadline_seconds: float = 180.0
+    accuracy_sample_users: int = 50
 
     def redirect_uris(self) -> frozenset[str]:
         """Where account linking may send codes: Google's two redirect URIs for this project,
@@ -63,6 +64,10 @@ class Config:
             raise RuntimeError("HOMEGRAPH_CALLS_PER_MINUTE must be 0 (no budget) or more")
         if not 0 <= config.homegraph_request_sync_share < 1:
             raise RuntimeError("HOMEGRAPH_REQUEST_SYNC_SHARE must be at least 0 and below 1")
+        if config.message_deadline_seconds < 15:
+            raise RuntimeError("MESSAGE_DEADLINE_SECONDS must be at least 15")
+        if config.accuracy_sample_users < 1:
+            raise RuntimeError("ACCURACY_SAMPLE_USERS must be at least 1")
         return config
 
 
@@ -75,7 +80,6 @@ ENV_VARS: dict[str, str] = {
     "request_sync_min_interval_seconds": "REQUEST_SYNC_MIN_INTERVAL_SECONDS",
     "homegraph_timeout_seconds": "HOMEGRAPH_TIMEOUT_SECONDS",
     "homegraph_retry_seconds": "HOMEGRAPH_RETRY_SECONDS",
-    "report_state_min_interval_seconds": "REPORT_STATE_MIN_INTERVAL_SECONDS",
     "new_user_grace_seconds": "NEW_USER_GRACE_SECONDS",
     "max_event_age_seconds": "MAX_EVENT_AGE_SECONDS",
     "oauth_client_id": "OAUTH_CLIENT_ID",
@@ -87,5 +91,7 @@ ENV_VARS: dict[str, str] = {
     "refresh_token_ttl_days": "REFRESH_TOKEN_TTL_DAYS",
     "homegraph_calls_per_minute": "HOMEGRAPH_CALLS_PER_MINUTE",
     "homegraph_request_sync_share": "HOMEGRAPH_REQUEST_SYNC_SHARE",
+    "message_deadline_seconds": "MESSAGE_DEADLINE_SECONDS",
+    "accuracy_sample_users": "ACCURACY_SAMPLE_USERS",
 }
 """Config field -> the environment variable that sets it."""

@@ -47,6 +47,11 @@ def bind(**fields: Any) -> None:
     _context.set({**_context.get({}), **fields})
 
 
+def unbind(*names: str) -> None:
+    """Drop fields from the request context."""
+    _context.set({k: v for k, v in _context.get({}).items() if k not in names})
+
+
 def reset() -> None:
     """Forget the request context (called at the start of each request)."""
     _context.set({})

@@ -49,7 +49,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from functions.core.errors import InvalidDevice
-from functions.devices.error_codes import ERROR_CODES
+from functions.devices.error_codes import is_error_code
 
 OPTIMISTIC, CONFIRMED = "optimistic", "confirmed"
 NONE, ACK, PIN = "none", "ackNeeded", "pinNeeded"
@@ -123,7 +123,7 @@ def device_error(data: Mapping[str, Any]) -> str | None:
     code = data.get("deviceError")
     if code is None:
         return None
-    if code not in ERROR_CODES:
+    if not is_error_code(code):
         raise InvalidDevice(f"deviceError {code!r} is not one of Google's error codes")
     return str(code)
 
@@ -210,7 +210,7 @@ def parse_outcome(record: Mapping[str, Any]) -> Outcome | None:
         return Outcome("SUCCESS", dict(states))
     if status == "ERROR":
         code = outcome.get("errorCode")
-        if code not in ERROR_CODES:
+        if not is_error_code(code):
             raise BadOutcome(f"outcome.errorCode {code!r} is not one of Google's error codes")
         return Outcome("ERROR", dict(states), str(code))
     raise BadOutcome("outcome.status must be SUCCESS or ERROR")

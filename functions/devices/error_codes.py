@@ -185,3 +185,8 @@ EXCEPTION_CODES = frozenset(
     }
 )
 """Codes for exceptions: StatusReport ``statusCode`` and ``status: EXCEPTIONS`` answers."""
+
+
+def is_error_code(value: object) -> bool:
+    """True when ``value`` is one of Google's codes (any other value, of any type, is not)."""
+    return isinstance(value, str) and value in ERROR_CODES

@@ -150,3 +150,12 @@ def _check_custom_data(doc: Fields) -> None:
     size = len(compact_json(doc.raw("customData")).encode())
     if size > CUSTOM_DATA_MAX_BYTES:
         doc.error(f"customData is {size} bytes as JSON; Google allows {CUSTOM_DATA_MAX_BYTES}")
+
+
+def reportable_states(device_id: str, document: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What Report State sends for a device: each declared trait's complete states plus
+    ``online``; None when the device does not report state. Raises InvalidDevice."""
+    device = parse_device(device_id, document)
+    if document.get("willReportState") is not True:
+        return None
+    return {**device.trait_states(), "online": device.online}

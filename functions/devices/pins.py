@@ -19,9 +19,9 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
-from functions.core.repository import PIN_DOCUMENT
+PIN_DOCUMENT = "users/{user}/secrets/pin"
+"""Where a user's PIN record lives; never in a device document."""
 
-__all__ = ["PIN_DOCUMENT", "matches", "pin_record"]
 PIN_FORMAT = re.compile(r"[0-9]{4,12}")
 """Digits, as a person says them to a speaker: 4 to 12."""
 MAX_FAILURES = 5

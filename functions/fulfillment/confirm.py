@@ -13,9 +13,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from functions.core import logs
-from functions.core.repository import CommandRef, Document, Store, unstorable
+from functions.core.documents import Document, unstorable
 from functions.devices.backend import BadOutcome, parse_outcome
 from functions.fulfillment.execute import Awaiting, Outcome, Planned, error
+from functions.fulfillment.store import CommandRef, Store
 
 PENDING: Outcome = {"status": "PENDING"}
 

@@ -24,14 +24,8 @@ from datetime import datetime
 from typing import Any
 
 from functions.core import logs
+from functions.core.documents import Document, unstorable, valid_field_name
 from functions.core.errors import InvalidDevice, SmartHomeError
-from functions.core.repository import (
-    Changes,
-    Document,
-    StatePatches,
-    unstorable,
-    valid_field_name,
-)
 from functions.devices.backend import (
     blocking_exception,
     command_record,
@@ -42,6 +36,7 @@ from functions.devices.traits import COMMANDS
 from functions.devices.traits.base import Trait
 from functions.devices.traits.fields import params as param_fields
 from functions.fulfillment.challenge import Verifier, required
+from functions.fulfillment.store import Changes, StatePatches
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,14 @@ from datetime import datetime
 from typing import Any
 
 from functions.core import logs, tokens
+from functions.core.documents import MAX_WRITES, valid_id
 from functions.core.errors import BadRequest, InvalidDevice, Unauthorized
-from functions.core.repository import MAX_WRITES, Changes, Snapshot, Store, valid_id
 from functions.devices.model import parse_device
 from functions.fulfillment.confirm import settle
 from functions.fulfillment.execute import Command, Execution, Planned, group
 from functions.fulfillment.execute import plan as plan_execute
 from functions.fulfillment.query import query
+from functions.fulfillment.store import Changes, Snapshot, Store
 
 MAX_DEVICE_IDS = 500
 """Device entries per QUERY: one batched read of at most 501 documents."""

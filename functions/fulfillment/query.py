@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from functions.core import logs
+from functions.core.documents import Document
 from functions.core.errors import InvalidDevice
-from functions.core.repository import Document
 from functions.devices.model import parse_device
 
 NOT_FOUND = {"status": "ERROR", "errorCode": "deviceNotFound"}

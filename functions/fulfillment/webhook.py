@@ -19,10 +19,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from functions.core import logs
+from functions.core.documents import INT64_MAX, INT64_MIN
 from functions.core.errors import BadRequest, Unauthorized
-from functions.core.repository import INT64_MAX, INT64_MIN, Store
 from functions.core.tokens import bearer_token
 from functions.fulfillment.intents import INTENTS, Call, claimed_user, envelope, verify_token
+from functions.fulfillment.store import Store
 
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 MAX_BODY_BYTES = 1 << 20

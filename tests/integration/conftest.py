@@ -1,45 +1,17 @@
-"""Integration fixtures: a real Firestore emulator for the whole run, stopped at the end."""
+"""Integration fixtures: a fake speaker for the LAN bridge, and account linking over the emulator
+(the emulator itself: tests/support/emulator.py)."""
 
-import os
+import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from google.cloud import firestore
 
-from devstack.emulators import Emulator, start_firestore
 from devstack.fake_speaker import FakeSpeaker
-from functions.core.store import FirestoreStore
-
-PROJECT = "demo-smarthome-test"
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def firestore_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    log = tmp_path_factory.mktemp("emulators") / "firestore.log"
-    emulator = start_firestore(PROJECT, log, rules=ROOT / "firestore.rules")
-    saved = {k: os.environ.get(k) for k in ("FIRESTORE_EMULATOR_HOST", "GOOGLE_CLOUD_PROJECT")}
-    os.environ.update(FIRESTORE_EMULATOR_HOST=emulator.host, GOOGLE_CLOUD_PROJECT=PROJECT)
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-@pytest.fixture(scope="session")
-def client(firestore_emulator: Emulator) -> firestore.Client:
-    return firestore.Client(project=PROJECT)
-
-
-@pytest.fixture
-def store(client: firestore.Client) -> FirestoreStore:
-    return FirestoreStore(client)
+from functions.account_linking.firestore_records import FirestoreRecords
+from functions.account_linking.http import Linking
+from functions.core.config import Config
+from functions.fulfillment.firestore_store import FirestoreStore
+from tests.support.linking import PROJECT, SECRET, Passwords
 
 
 @pytest.fixture(scope="module")
@@ -50,3 +22,27 @@ def speaker() -> Iterator[FakeSpeaker]:
         yield fake
     finally:
         fake.stop()
+
+
+@pytest.fixture
+def people() -> Passwords:
+    return Passwords()
+
+
+@pytest.fixture
+def linking(store: FirestoreStore, people: Passwords) -> Linking:
+    config = Config(
+        project_id=PROJECT,
+        oauth_client_id="google",
+        oauth_client_secret=SECRET,
+        oauth_redirect_uris="http://127.0.0.1:9/callback",
+    )
+    return Linking(FirestoreRecords(store.client), people, config)
+
+
+@pytest.fixture
+def person(people: Passwords) -> tuple[str, str, str]:
+    uid = f"uid-{uuid.uuid4().hex[:8]}"
+    email = f"{uid}@example.com"
+    people.users[email] = ("correct horse", uid)
+    return uid, email, "correct horse"

@@ -28,8 +28,8 @@ from bridge.speaker.tokens import HomeGraphTokens
 from devstack.auth_emulator import API_KEY
 from devstack.fake_speaker import FakeSpeaker
 from devstack.stack import LocalStack
-from tests.waiting import eventually
-from tests.world import light
+from tests.support.waiting import eventually
+from tests.support.world import light
 
 PROJECT = "demo-smarthome-bridge"
 HOME, OTHER = "bridge-home", "other-home"
@@ -43,7 +43,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     settings = {
         "REQUEST_SYNC_MIN_INTERVAL_SECONDS": "1",
         "NEW_USER_GRACE_SECONDS": "0",
-        "REPORT_STATE_MIN_INTERVAL_SECONDS": "0.2",
     }
     with LocalStack(PROJECT, Path(tmp_path_factory.mktemp("stack")), settings=settings) as stack:
         yield stack

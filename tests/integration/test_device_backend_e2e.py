@@ -23,8 +23,8 @@ from devstack.pin import main as pin_main
 from devstack.pin import set_pin
 from devstack.stack import LocalStack
 from functions.devices.backend import COMMANDS, ExecutionPolicy, command_record
-from tests.waiting import eventually
-from tests.world import execute_body, intent
+from tests.support.waiting import eventually
+from tests.support.world import execute_body, intent
 
 PROJECT = "demo-smarthome-backend-e2e"
 DOCS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "devices.md"
@@ -39,7 +39,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         "REQUEST_SYNC_MIN_INTERVAL_SECONDS": "2",
         "NEW_USER_GRACE_SECONDS": "0",
         "HOMEGRAPH_TIMEOUT_SECONDS": "2",
-        "REPORT_STATE_MIN_INTERVAL_SECONDS": "0.5",
     }
     with LocalStack(PROJECT, Path(tmp_path_factory.mktemp("stack")), settings=settings) as stack:
         yield stack

@@ -1,4 +1,5 @@
-"""The device backend's side over the Firestore emulator (tests/backend_cases.py): command
+"""The device backend's side over the Firestore emulator (the behaviour over both
+stores: tests/contract/test_device_backend.py): command
 records in the EXECUTE commit, confirmed execution through real Firestore listeners."""
 
 import uuid
@@ -7,12 +8,11 @@ from collections import Counter
 import pytest
 from google.cloud import firestore
 
-from functions.core.store import FirestoreStore
-from tests.backend_cases import *  # noqa: F403
-from tests.integration.conftest import PROJECT
-from tests.integration.firestore_world import firestore_world
-from tests.integration.test_intents_firestore import CountingApi
-from tests.world import World, execute_body, light
+from functions.fulfillment.firestore_store import FirestoreStore
+from tests.support.counting import CountingApi
+from tests.support.emulator import PROJECT
+from tests.support.firestore_world import firestore_world
+from tests.support.world import World, execute_body, light
 
 
 @pytest.fixture

@@ -11,12 +11,12 @@ import pytest
 from google.cloud import firestore
 
 from functions.core import tokens
-from functions.core.store import FirestoreStore
 from functions.fulfillment import intents, webhook
-from tests.integration.conftest import PROJECT
-from tests.integration.test_intents_firestore import CountingApi
-from tests.unit.test_hostile_inputs import CASES, Case, check_answer, query, thermostat, user_token
-from tests.world import execute_body, light
+from functions.fulfillment.firestore_store import FirestoreStore
+from tests.support.counting import CountingApi
+from tests.support.emulator import PROJECT
+from tests.support.hostile_cases import CASES, Case, check_answer, query, thermostat, user_token
+from tests.support.world import execute_body, light
 
 SUBSET = [
     name

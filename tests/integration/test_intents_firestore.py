@@ -1,4 +1,5 @@
-"""The fulfillment's behaviour over the real Firestore emulator (see tests/intent_cases.py)."""
+"""The fulfillment's behaviour over the real Firestore emulator (the behaviour over both stores:
+tests/contract/test_intents.py)."""
 
 import json
 import urllib.error
@@ -10,10 +11,10 @@ import pytest
 from google.cloud import firestore
 
 from devstack.emulators import Emulator
-from functions.core.store import FirestoreStore
-from tests.integration.conftest import PROJECT
-from tests.intent_cases import *  # noqa: F403
-from tests.world import World, intent, light
+from functions.fulfillment.firestore_store import FirestoreStore
+from tests.support.counting import CountingApi
+from tests.support.emulator import PROJECT
+from tests.support.world import World, intent, light
 
 
 @pytest.fixture
@@ -25,25 +26,6 @@ def world(store: FirestoreStore) -> World:
         return store.device(user_id, device_id).get().to_dict()
 
     return World(store, put, get)
-
-
-class CountingApi:
-    """Wraps the client's Firestore API stub and counts the RPCs made through it."""
-
-    def __init__(self, api: Any) -> None:
-        self._api = api
-        self.calls: Counter[str] = Counter()
-
-    def __getattr__(self, name: str) -> Any:
-        attribute = getattr(self._api, name)
-        if not callable(attribute) or name.startswith("_"):
-            return attribute
-
-        def counted(*args: Any, **kwargs: Any) -> Any:
-            self.calls[name] += 1
-            return attribute(*args, **kwargs)
-
-        return counted
 
 
 def test_query_of_100_devices_is_one_firestore_round_trip(world: World, client: Any) -> None:

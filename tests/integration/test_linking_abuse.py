@@ -13,18 +13,17 @@ from typing import Any
 
 import pytest
 
-from functions.core.config import Config
-from functions.core.store import FirestoreStore
-from functions.oauth import grants
-from functions.oauth.records import OAuthRecords
-from functions.oauth.server import (
+from functions.account_linking import grants
+from functions.account_linking.firestore_records import FirestoreRecords
+from functions.account_linking.http import Linking, source_address
+from functions.account_linking.throttle import (
     SIGN_IN_SOURCE_LIMIT,
     TOKEN_SOURCE_LIMIT,
     USER_FAILURE_LIMIT,
-    Linking,
-    source_address,
 )
-from tests.integration.test_account_linking import (
+from functions.core.config import Config
+from functions.fulfillment.firestore_store import FirestoreStore
+from tests.support.linking import (
     GOOGLE,
     NOW,
     PROJECT,
@@ -73,7 +72,7 @@ def linking(store: FirestoreStore, people: CountingPasswords) -> Linking:
         oauth_client_secret=SECRET,
         oauth_redirect_uris="http://127.0.0.1:9/callback",
     )
-    return Linking(OAuthRecords(store.client), people, config)
+    return Linking(FirestoreRecords(store.client), people, config)
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from devstack.browser import launch_browser
 from devstack.google_linking import LinkingFailed
 from devstack.stack import LocalStack
 from functions.fulfillment.webhook import respond
-from tests.world import intent, light
+from tests.support.world import intent, light
 
 PROJECT = "demo-smarthome-linking"
 

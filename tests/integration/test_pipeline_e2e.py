@@ -15,9 +15,9 @@ from google.cloud import firestore, pubsub_v1  # type: ignore[attr-defined]
 
 from devstack.homegraph_server import Faults
 from devstack.stack import TOPIC, LocalStack
-from tests import backend_cases
-from tests.waiting import eventually
-from tests.world import intent, light
+from tests.support import devices as backend_cases
+from tests.support.waiting import eventually
+from tests.support.world import intent, light
 
 PROJECT = "demo-smarthome-e2e"
 SYNC_PATH = "/v1/devices:requestSync"
@@ -31,7 +31,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         "NEW_USER_GRACE_SECONDS": "3",
         "HOMEGRAPH_TIMEOUT_SECONDS": "1",
         "HOMEGRAPH_RETRY_SECONDS": "4",
-        "REPORT_STATE_MIN_INTERVAL_SECONDS": "0.5",
     }
     with LocalStack(PROJECT, Path(tmp_path_factory.mktemp("stack")), settings=settings) as stack:
         yield stack
@@ -146,11 +145,18 @@ def test_burst_of_1000_state_writes_folds_and_ends_exact(stack, db, user) -> Non
 
 
 def test_duplicated_and_reordered_deliveries_never_go_back(stack, db, user) -> None:
+    """Copies of a device's state messages, stale ones and repeats, published after the real
+    ones: Home Graph ends at the newest state and its reports never go back."""
     linked_home(stack, db, user, 1)
     publisher = pubsub_v1.PublisherClient(
         publisher_options=pubsub_v1.types.PublisherOptions(enable_message_ordering=True)
     )
     topic = publisher.topic_path(PROJECT, TOPIC)
+    history = []
+    for brightness in (10, 20, 30):
+        ref = device(db, user, "d0")
+        ref.update({"states.brightness": brightness, "states.on": True})
+        history.append((ref.get().update_time.timestamp_pb().ToNanoseconds(), brightness))
 
     def publish(version: int, brightness: int) -> None:
         data = {
@@ -161,11 +167,15 @@ def test_duplicated_and_reordered_deliveries_never_go_back(stack, db, user) -> N
             "states": {"on": True, "brightness": brightness, "online": True},
         }
         publisher.publish(
-            topic, json.dumps(data).encode(), kind="state", agentUserId=user, deviceId="d0"
+            topic,
+            json.dumps(data).encode(),
+            ordering_key=user,
+            kind="state",
+            agentUserId=user,
+            deviceId="d0",
         ).result(timeout=10)
 
-    now = time.time_ns()
-    for version, brightness in ((now + 3, 30), (now + 1, 10), (now + 3, 30), (now + 2, 20)):
+    for version, brightness in (history[2], history[0], history[2], history[1]):
         publish(version, brightness)
     assert stack.homegraph
     eventually(
@@ -478,17 +488,19 @@ def test_an_old_event_is_logged_not_sent(stack, db, user) -> None:
 
 
 def test_the_sweep_reports_a_state_whose_message_was_lost(stack, db, user) -> None:
-    """A state staged in the outbox whose message never came (given up, or its sender died
-    holding the lease) reaches Home Graph at the next sweep."""
+    """A state whose message failed and was given up (a report owed since 10 minutes) reaches
+    Home Graph at the next sweep, as the device is now."""
     linked_home(stack, db, user, 1)
+    device(db, user, "d0").update({"states.brightness": 77, "states.on": True})
     account = db.collection("users").document(user)
-    account.update({"linkedAt": datetime.now(UTC) - timedelta(hours=1)})  # linked long ago
-    stale = time.time_ns() - 600 * 10**9  # staged 10 minutes ago, and no message came
-    states = {"on": True, "brightness": 77, "online": True}
-    account.collection("reportState").document("d0").set(
-        {"version": stale, "states": states, "pending": True, "reportedVersion": 0}
-    )
+    stale = time.time_ns() - 600 * 10**9
+    account.collection("reportOwed").document("d0").set({"since": stale})
     publisher = pubsub_v1.PublisherClient()
-    publisher.publish(publisher.topic_path(PROJECT, TOPIC), b"{}", kind="sweep").result()
+    publisher.publish(publisher.topic_path(PROJECT, TOPIC), b"", kind="sweep").result()
     assert stack.homegraph
+    states = {"on": True, "brightness": 77, "online": True}
     eventually(lambda: stack.homegraph.last_reported(user, "d0") == states, what="swept report")
+    eventually(
+        lambda: not account.collection("reportOwed").document("d0").get().exists,
+        what="the debt settled",
+    )

@@ -7,37 +7,13 @@ default in pyproject.toml) and run with ``make soak``. Every test records its fi
 
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from devstack.stack import LocalStack
-from tests.reliability import figures
-
-PROJECT = "demo-reliability"
-SETTINGS = {
-    "REQUEST_SYNC_MIN_INTERVAL_SECONDS": "2",
-    "NEW_USER_GRACE_SECONDS": "3",
-    "HOMEGRAPH_TIMEOUT_SECONDS": "1",
-    "HOMEGRAPH_RETRY_SECONDS": "4",
-    "REPORT_STATE_MIN_INTERVAL_SECONDS": "0.5",
-    "MAX_EVENT_AGE_SECONDS": "20",
-}
-"""Short timings, so that retries, coalescing and giving up all happen within a test."""
-
-
-@dataclass(frozen=True)
-class Mode:
-    name: str
-    soak: bool
-
-
-FAST = Mode("fast", soak=False)
-SOAK = Mode("soak", soak=True)
-MODES = [pytest.param(FAST, id="fast"), pytest.param(SOAK, marks=pytest.mark.soak, id="soak")]
-"""Parametrize a test with ``mode`` over these: ``make test`` runs the fast id, ``make soak``
-the soak one."""
+from tests.support import figures
+from tests.support.figures import PROJECT, SETTINGS
 
 
 @pytest.fixture(scope="package")

@@ -21,11 +21,11 @@ from google.cloud import firestore
 
 from devstack.stack import LocalStack
 from functions.core import tokens
-from functions.core.store import COMMANDS, FirestoreStore
+from functions.core.paths import COMMANDS
 from functions.fulfillment import webhook
-from tests.reliability.conftest import MODES, Mode
-from tests.reliability.figures import record
-from tests.world import execute_body, light
+from functions.fulfillment.firestore_store import FirestoreStore
+from tests.support.figures import MODES, Mode, record
+from tests.support.world import execute_body, light
 
 WRITERS = 100
 ROUNDS = (1, 3)

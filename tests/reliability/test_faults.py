@@ -25,10 +25,9 @@ from google.cloud import pubsub_v1  # type: ignore[attr-defined]
 from devstack.homegraph_server import REPORT_STATE, REQUEST_SYNC, ApiError, Faults
 from devstack.stack import TOPIC, LocalStack
 from functions.core.logs import user_ref
-from tests.reliability.conftest import MODES, PROJECT, Mode
-from tests.reliability.figures import record
-from tests.waiting import eventually
-from tests.world import light
+from tests.support.figures import MODES, PROJECT, Mode, record
+from tests.support.waiting import eventually
+from tests.support.world import light
 
 SIZES = {False: (2, 3, 5), True: (3, 10, 20)}
 """(users, devices each, rounds) for make test and make soak."""

@@ -27,19 +27,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from devstack.stack import CLIENT_ID, LocalStack
+from functions.account_linking.firestore_records import FirestoreRecords
+from functions.account_linking.http import HttpRequest, Linking
+from functions.account_linking.http import respond as linking_respond
 from functions.core import tokens
 from functions.core.config import Config
 from functions.fulfillment import webhook
-from functions.oauth.records import OAuthRecords
-from functions.oauth.server import HttpRequest, Linking
-from functions.oauth.server import respond as linking_respond
-from tests.integration.test_account_linking import Passwords, location, request_id
-from tests.reliability import hostile
-from tests.reliability.conftest import MODES, Mode
-from tests.reliability.figures import record
-from tests.unit.fakes import MemoryStore
-from tests.unit.test_hostile_inputs import thermostat
-from tests.world import light
+from functions.fulfillment.memory_store import MemoryStore
+from tests.support import fuzzing as hostile
+from tests.support.figures import MODES, Mode, record
+from tests.support.hostile_cases import thermostat
+from tests.support.linking import Passwords, location, request_id
+from tests.support.world import light
 
 EXAMPLES = {
     # (fast, soak): ~500 in all for make test, over 10,000 for make soak
@@ -373,7 +372,7 @@ def test_fuzz_account_linking_on_the_emulator(stack: LocalStack, mode: Mode) -> 
         oauth_client_secret=SECRET,
         oauth_redirect_uris="http://127.0.0.1:9/callback",
     )
-    linking = Linking(OAuthRecords(client), people, config)
+    linking = Linking(FirestoreRecords(client), people, config)
     now = datetime.now(UTC)
 
     def call(method: str, path: str, query: dict[str, str], form: dict[str, str]) -> Any:

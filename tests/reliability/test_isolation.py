@@ -23,14 +23,14 @@ from google.cloud import firestore
 
 from devstack.stack import LocalStack
 from functions.core import tokens
-from functions.core.repository import Store
-from functions.core.store import COMMANDS, FirestoreStore
+from functions.core.paths import COMMANDS
 from functions.fulfillment import webhook
-from tests.reliability.conftest import MODES, Mode
-from tests.reliability.figures import record
-from tests.reliability.hostile import swap_user
-from tests.unit.fakes import MemoryStore
-from tests.world import execute_body, intent, light
+from functions.fulfillment.firestore_store import FirestoreStore
+from functions.fulfillment.memory_store import MemoryStore
+from functions.fulfillment.store import Store
+from tests.support.figures import MODES, Mode, record
+from tests.support.fuzzing import swap_user
+from tests.support.world import execute_body, intent, light
 
 ATTEMPTS = {"fake": (1000, 5000), "emulator": (100, 1000)}
 """(fast, soak) attempts per store."""

@@ -1,5 +1,6 @@
-"""The device backend's side of the fulfillment over the in-memory store (tests/backend_cases.py),
-and the pure parts: the command record, outcomes, the race between a late outcome and PENDING."""
+"""The device backend's side of the fulfillment over the in-memory store (the behaviour over both
+stores: tests/contract/test_device_backend.py), and the pure parts: the command record, outcomes,
+the race between a late outcome and PENDING."""
 
 from datetime import UTC, datetime
 from typing import Any
@@ -10,10 +11,9 @@ from functions.core.errors import InvalidDevice
 from functions.devices import backend
 from functions.fulfillment import confirm
 from functions.fulfillment.execute import Awaiting
-from tests.backend_cases import *  # noqa: F403
-from tests.backend_cases import LOCK, locked
-from tests.unit.fakes import MemoryStore
-from tests.world import World, execute_body, light
+from functions.fulfillment.memory_store import MemoryStore
+from tests.support.devices import LOCK, locked
+from tests.support.world import World, execute_body, light, memory_world
 
 NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
 
@@ -30,10 +30,7 @@ def memory() -> MemoryStore:
 
 @pytest.fixture
 def world(memory: MemoryStore) -> World:
-    def get(user_id: str, device_id: str) -> dict | None:
-        return memory.devices.get(user_id, {}).get(device_id)
-
-    return World(memory, memory.put_device, get, memory.device_commands, memory.backend)
+    return memory_world(memory)
 
 
 def test_optimistic_execute_costs_no_extra_round_trip(world: World, memory: MemoryStore) -> None:

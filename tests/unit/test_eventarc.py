@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from devstack.eventarc import EventarcRelay
-from tests.waiting import eventually
+from tests.support.waiting import eventually
 
 Answer = Callable[[dict[str, str], bytes], int]
 

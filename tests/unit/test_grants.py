@@ -4,9 +4,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from functions.account_linking import grants
+from functions.account_linking.grants import OAuthError, Replay
 from functions.core import tokens
-from functions.oauth import grants
-from functions.oauth.grants import OAuthError, Replay
 
 NOW = datetime(2027, 1, 1, tzinfo=UTC)
 

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NoReturn
 
 import pytest
+from functions.on_device_change.client import GoogleHomeGraph, HomeGraphError
 
 from devstack.emulators import free_port
 from devstack.homegraph_server import (
@@ -22,7 +23,6 @@ from devstack.homegraph_server import (
     Faults,
     HomeGraphServer,
 )
-from functions.homegraph.client import GoogleHomeGraph, HomeGraphError
 
 DEVICES = [
     {

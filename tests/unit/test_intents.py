@@ -1,11 +1,10 @@
-"""The fulfillment's behaviour over the in-memory store (see tests/intent_cases.py)."""
+"""The fulfillment over the in-memory store: what only it can show (round trips, a failing
+store). The behaviour over both stores: tests/contract/test_intents.py."""
 
 import pytest
 
-from tests.intent_cases import *  # noqa: F403
-from tests.intent_cases import log_lines
-from tests.unit.fakes import MemoryStore
-from tests.world import World, execute_body, intent, light
+from functions.fulfillment.memory_store import MemoryStore
+from tests.support.world import World, execute_body, intent, light, log_lines, memory_world
 
 
 @pytest.fixture
@@ -15,10 +14,7 @@ def memory() -> MemoryStore:
 
 @pytest.fixture
 def world(memory: MemoryStore) -> World:
-    def get(user_id: str, device_id: str) -> dict | None:
-        return memory.devices.get(user_id, {}).get(device_id)
-
-    return World(memory, memory.put_device, get, memory.device_commands, memory.backend)
+    return memory_world(memory)
 
 
 def test_query_is_one_round_trip_token_included(world: World, memory: MemoryStore) -> None:

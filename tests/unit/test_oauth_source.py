@@ -2,7 +2,7 @@
 
 import pytest
 
-from functions.oauth.server import source_address
+from functions.account_linking.http import source_address
 
 
 @pytest.mark.parametrize(

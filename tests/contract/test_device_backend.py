@@ -1,0 +1,370 @@
+"""The device backend's side of EXECUTE and QUERY (command records, confirmed execution, device
+errors, two-factor), over both the in-memory store and the Firestore emulator (the ``world``
+fixture of tests/contract/conftest.py, whose ``backend`` plays the device backend)."""
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from functions.devices import pins
+from functions.devices.pins import pin_record
+from tests.support.devices import GARAGE, IR_TV, LOCK, SCENE, locked
+from tests.support.world import World, execute_body, intent, light
+
+
+@pytest.fixture
+def home(world: World, user: str) -> str:
+    world.put_device(user, "lamp", light(on=False))
+    world.put_device(user, "lock", LOCK)
+    world.put_device(user, "garage", GARAGE)
+    world.put_device(user, "party", SCENE)
+    world.put_device(user, "tv", IR_TV)
+    return user
+
+
+def commands(answer: Any) -> list[dict[str, Any]]:
+    assert answer.status == 200, answer.body
+    return list(answer.body["payload"]["commands"])
+
+
+def only_record(world: World, user: str, device_id: str) -> dict[str, Any]:
+    records = list(world.commands(user, device_id).values())
+    assert len(records) == 1, records
+    return records[0]
+
+
+# --- optimistic: every command delivered ------------------------------------------------------
+
+
+def test_an_optimistic_command_writes_its_record_with_the_patch(world: World, home: str) -> None:
+    body = execute_body(["lamp"], ("OnOff", {"on": True}))
+    body["requestId"] = "req-record"
+    assert commands(world.post(body, world.token(home)))[0]["status"] == "SUCCESS"
+    record = only_record(world, home, "lamp")
+    assert record["requestId"] == "req-record"
+    assert record["mode"] == "optimistic"
+    assert record["executions"] == [
+        {"command": "action.devices.commands.OnOff", "params": {"on": True}}
+    ]
+    assert record["patch"] == {"on": True}
+    assert record["answer"] == "SUCCESS"
+    assert record["outcome"] is None
+    assert record["issuedAt"] < record["deadline"] < record["expireAt"]
+    assert world.device(home, "lamp")["states"]["on"] is True
+
+
+def test_a_scene_activation_reaches_the_backend(world: World, home: str) -> None:
+    body = execute_body(["party"], ("ActivateScene", {"deactivate": False}))
+    assert commands(world.post(body, world.token(home))) == [
+        {"ids": ["party"], "status": "SUCCESS", "states": {"online": True}}
+    ]
+    record = only_record(world, home, "party")
+    assert record["executions"][0]["command"] == "action.devices.commands.ActivateScene"
+    assert record["patch"] == {}
+
+
+def test_a_repeated_command_is_delivered_again(world: World, home: str) -> None:
+    token = world.token(home)
+    for _ in range(2):
+        world.post(execute_body(["lamp"], ("OnOff", {"on": False})), token)
+    records = world.commands(home, "lamp").values()
+    assert [r["patch"] for r in records] == [{}, {}]
+
+
+def test_a_relative_step_on_a_one_way_device_reaches_the_backend_as_a_step(
+    world: World, home: str
+) -> None:
+    body = execute_body(["tv"], ("volumeRelative", {"relativeSteps": -3}))
+    assert commands(world.post(body, world.token(home)))[0]["status"] == "SUCCESS"
+    record = only_record(world, home, "tv")
+    assert record["executions"][0]["params"] == {"relativeSteps": -3}
+    assert record["patch"] == {}
+    assert "currentVolume" not in world.device(home, "tv")["states"]
+
+
+def test_a_refused_command_writes_no_record(world: World, home: str) -> None:
+    body = execute_body(["lamp"], ("BrightnessAbsolute", {"brightness": 400}))
+    assert commands(world.post(body, world.token(home)))[0]["errorCode"] == "valueOutOfRange"
+    assert world.commands(home, "lamp") == {}
+
+
+def test_params_a_record_cannot_hold_are_refused(world: World, home: str) -> None:
+    body = execute_body(["party"], ("ActivateScene", {"deactivate": False, "__x__": 1}))
+    assert commands(world.post(body, world.token(home)))[0]["errorCode"] == "valueOutOfRange"
+    assert world.commands(home, "party") == {}
+
+
+# --- confirmed: the backend's real outcome, or PENDING ----------------------------------------
+
+
+def test_a_confirmed_lock_is_answered_with_the_backends_outcome(world: World, home: str) -> None:
+    with world.backend(home, "lock", locked, delay=0.05):
+        answer = world.post(
+            execute_body(["lock"], ("LockUnlock", {"lock": True})), world.token(home)
+        )
+    assert commands(answer) == [
+        {
+            "ids": ["lock"],
+            "status": "SUCCESS",
+            "states": {"isLocked": True, "isJammed": False, "online": True},
+        }
+    ]
+    record = only_record(world, home, "lock")
+    assert record["mode"] == "confirmed"
+    assert record["answer"] is None  # Google heard the outcome itself: no follow-up owed
+    assert world.device(home, "lock")["states"]["isLocked"] is True
+
+
+def test_a_confirmed_device_is_not_written_by_the_fulfillment(world: World, home: str) -> None:
+    def jammed(_: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        return {"status": "ERROR", "errorCode": "deviceJammingDetected"}, {"isJammed": True}
+
+    with world.backend(home, "lock", jammed):
+        answer = world.post(
+            execute_body(["lock"], ("LockUnlock", {"lock": True})), world.token(home)
+        )
+    assert commands(answer) == [
+        {"ids": ["lock"], "status": "ERROR", "errorCode": "deviceJammingDetected"}
+    ]
+    states = world.device(home, "lock")["states"]
+    assert (states["isLocked"], states["isJammed"]) == (False, True)
+
+
+def test_a_slow_garage_door_is_answered_pending(world: World, home: str) -> None:
+    body = execute_body(["garage"], ("OpenClose", {"openPercent": 100, "followUpToken": "fu-1"}))
+    with world.backend(home, "garage", lambda _: None):
+        answer = world.post(body, world.token(home))
+    assert commands(answer) == [{"ids": ["garage"], "status": "PENDING"}]
+    record = only_record(world, home, "garage")
+    assert record["answer"] == "PENDING"
+    assert record["followUpToken"] == "fu-1"
+    assert record["patch"] == {"openPercent": 100}
+    assert world.device(home, "garage")["states"]["openPercent"] == 0
+
+
+def test_an_unknown_outcome_code_is_a_hard_error(world: World, home: str) -> None:
+    def made_up(_: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        return {"status": "ERROR", "errorCode": "gremlins"}, {}
+
+    with world.backend(home, "lock", made_up):
+        answer = world.post(
+            execute_body(["lock"], ("LockUnlock", {"lock": True})), world.token(home)
+        )
+    assert commands(answer) == [{"ids": ["lock"], "status": "ERROR", "errorCode": "hardError"}]
+
+
+def test_optimistic_and_confirmed_devices_in_one_request(world: World, home: str) -> None:
+    body = intent(
+        "EXECUTE",
+        {
+            "commands": [
+                {
+                    "devices": [{"id": "lamp"}],
+                    "execution": [
+                        {"command": "action.devices.commands.OnOff", "params": {"on": True}}
+                    ],
+                },
+                {
+                    "devices": [{"id": "lock"}],
+                    "execution": [
+                        {"command": "action.devices.commands.LockUnlock", "params": {"lock": True}}
+                    ],
+                },
+            ]
+        },
+    )
+    with world.backend(home, "lock", locked):
+        results = commands(world.post(body, world.token(home)))
+    assert {tuple(r["ids"]): r["status"] for r in results} == {
+        ("lamp",): "SUCCESS",
+        ("lock",): "SUCCESS",
+    }
+
+
+# --- device errors and exceptions -------------------------------------------------------------
+
+
+def test_a_device_error_is_answered_by_query_and_execute(world: World, home: str) -> None:
+    jammed = {**LOCK, "execution": {"mode": "optimistic"}, "deviceError": "deviceJammingDetected"}
+    world.put_device(home, "lock", jammed)
+    token = world.token(home)
+    query = world.post(intent("QUERY", {"devices": [{"id": "lock"}]}), token)
+    assert query.body["payload"]["devices"]["lock"] == {
+        "online": True,
+        "status": "ERROR",
+        "errorCode": "deviceJammingDetected",
+    }
+    answer = world.post(execute_body(["lock"], ("LockUnlock", {"lock": True})), token)
+    assert commands(answer) == [
+        {"ids": ["lock"], "status": "ERROR", "errorCode": "deviceJammingDetected"}
+    ]
+    assert world.commands(home, "lock") == {}
+
+
+def test_exceptions_travel_as_status_reports(world: World, home: str) -> None:
+    report = {"blocking": False, "deviceTarget": "lamp", "priority": 0, "statusCode": "lowBattery"}
+    lamp = light(on=False)
+    lamp["traits"] = [*lamp["traits"], "action.devices.traits.StatusReport"]
+    lamp["states"]["currentStatusReport"] = [report]
+    world.put_device(home, "lamp", lamp)
+    answer = world.post(execute_body(["lamp"], ("OnOff", {"on": True})), world.token(home))
+    assert commands(answer) == [
+        {
+            "ids": ["lamp"],
+            "status": "SUCCESS",
+            "states": {"on": True, "currentStatusReport": [report], "online": True},
+        }
+    ]
+
+
+def test_a_blocking_exception_stops_the_command(world: World, home: str) -> None:
+    report = {"blocking": True, "priority": 0, "statusCode": "deviceOpen"}
+    lamp = light(on=False)
+    lamp["traits"] = [*lamp["traits"], "action.devices.traits.StatusReport"]
+    lamp["states"]["currentStatusReport"] = [report]
+    world.put_device(home, "lamp", lamp)
+    results = commands(
+        world.post(execute_body(["lamp"], ("OnOff", {"on": True})), world.token(home))
+    )
+    assert results[0]["status"] == "EXCEPTIONS"
+    assert results[0]["errorCode"] == "deviceOpen"
+    assert world.device(home, "lamp")["states"]["on"] is False
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"execution": {"mode": "eventually"}},
+        {"execution": {"mode": "confirmed", "timeoutMs": 5000}},
+        {"execution": "confirmed"},
+        {"deviceError": "gremlins"},
+    ],
+)
+def test_a_bad_backend_field_makes_the_device_invalid(
+    world: World, user: str, bad: dict[str, Any]
+) -> None:
+    world.put_device(user, "lamp", {**light(), **bad})
+    devices = world.post(intent("SYNC"), world.token(user)).body["payload"]["devices"]
+    assert devices == []
+
+
+def test_backend_fields_are_not_sent_to_google_in_sync(world: World, home: str) -> None:
+    devices = world.post(intent("SYNC"), world.token(home)).body["payload"]["devices"]
+    lock = next(d for d in devices if d["id"] == "lock")
+    assert "execution" not in lock
+    assert "states" not in lock
+
+
+# --- secondary user verification --------------------------------------------------------------
+
+PIN = "4321"
+UNLOCK = ("LockUnlock", {"lock": False})
+
+
+def unlock(world: World, token: str, **challenge: Any) -> dict[str, Any]:
+    body = execute_body(["door"], UNLOCK)
+    if challenge:
+        body["inputs"][0]["payload"]["commands"][0]["execution"][0]["challenge"] = challenge
+    return commands(world.post(body, token))[0]
+
+
+@pytest.fixture
+def door(world: World, user: str) -> str:
+    """An optimistic lock whose user has a PIN; the fixture returns a token."""
+    world.put_device(
+        user,
+        "door",
+        {
+            **LOCK,
+            "execution": {"mode": "optimistic"},
+            "states": {"online": True, "isLocked": True, "isJammed": False},
+        },
+    )
+    world.store.set_pin(user, pin_record(PIN))  # type: ignore[attr-defined]
+    return world.token(user)
+
+
+def test_an_unlock_asks_for_the_pin_and_changes_nothing(world: World, user: str, door: str) -> None:
+    assert unlock(world, door) == {
+        "ids": ["door"],
+        "status": "ERROR",
+        "errorCode": "challengeNeeded",
+        "challengeNeeded": {"type": "pinNeeded"},
+    }
+    assert world.device(user, "door")["states"]["isLocked"] is True
+    assert world.commands(user, "door") == {}
+
+
+def test_a_wrong_pin_then_the_right_one(
+    world: World, user: str, door: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    wrong = unlock(world, door, pin="9999")
+    assert wrong["challengeNeeded"] == {"type": "challengeFailedPinNeeded"}
+    assert world.store.pin(user)["failures"] == 1  # type: ignore[attr-defined]
+    right = unlock(world, door, pin=PIN)
+    assert right["status"] == "SUCCESS"
+    assert world.device(user, "door")["states"]["isLocked"] is False
+    assert world.store.pin(user)["failures"] == 0  # type: ignore[attr-defined]
+    record = only_record(world, user, "door")
+    assert PIN not in str(record) and "9999" not in str(record)
+    assert PIN not in capsys.readouterr().out
+
+
+def test_repeated_wrong_pins_lock_out_until_the_cool_down_ends(
+    world: World, user: str, door: str
+) -> None:
+    answers = [unlock(world, door, pin="0000") for _ in range(pins.MAX_FAILURES)]
+    kinds = [a.get("challengeNeeded", {}).get("type", a["errorCode"]) for a in answers]
+    assert kinds == ["challengeFailedPinNeeded"] * (pins.MAX_FAILURES - 1) + [
+        "tooManyFailedAttempts"
+    ]
+    assert unlock(world, door, pin=PIN)["errorCode"] == "tooManyFailedAttempts"
+    assert world.device(user, "door")["states"]["isLocked"] is True
+    record = world.store.pin(user)  # type: ignore[attr-defined]
+    record["lockedUntil"] = datetime.now(UTC) - timedelta(seconds=1)  # the cool-down is over
+    world.store.set_pin(user, record)  # type: ignore[attr-defined]
+    assert unlock(world, door, pin=PIN)["status"] == "SUCCESS"
+
+
+def test_concurrent_wrong_pins_cannot_exceed_the_bound(world: World, user: str, door: str) -> None:
+    with ThreadPoolExecutor(8) as pool:
+        answers = list(pool.map(lambda _: unlock(world, door, pin="1111"), range(12)))
+    failed = [
+        a for a in answers if a.get("challengeNeeded", {}).get("type") == "challengeFailedPinNeeded"
+    ]
+    assert len(failed) == pins.MAX_FAILURES - 1
+    assert sum(a["errorCode"] == "tooManyFailedAttempts" for a in answers) == 12 - len(failed)
+    assert unlock(world, door, pin=PIN)["errorCode"] == "tooManyFailedAttempts"
+
+
+def test_locking_needs_no_challenge(world: World, user: str, door: str) -> None:
+    assert unlock(world, door, pin=PIN)["status"] == "SUCCESS"
+    body = execute_body(["door"], ("LockUnlock", {"lock": True}))
+    assert commands(world.post(body, door))[0]["status"] == "SUCCESS"
+
+
+def test_an_ack_needed_command_asks_once_and_runs_on_acknowledgement(
+    world: World, user: str
+) -> None:
+    lamp = {
+        **light(on=False),
+        "secondaryVerification": {"action.devices.commands.OnOff": "ackNeeded"},
+    }
+    world.put_device(user, "lamp", lamp)
+    token = world.token(user)
+    body = execute_body(["lamp"], ("OnOff", {"on": True}))
+    assert commands(world.post(body, token))[0]["challengeNeeded"] == {"type": "ackNeeded"}
+    assert world.device(user, "lamp")["states"]["on"] is False
+    body["inputs"][0]["payload"]["commands"][0]["execution"][0]["challenge"] = {"ack": True}
+    assert commands(world.post(body, token))[0]["status"] == "SUCCESS"
+    assert world.device(user, "lamp")["states"]["on"] is True
+
+
+def test_without_a_pin_an_unlock_still_needs_a_yes(world: World, user: str) -> None:
+    states = {"online": True, "isLocked": True, "isJammed": False}
+    world.put_device(user, "door", {**LOCK, "execution": {"mode": "optimistic"}, "states": states})
+    token = world.token(user)
+    assert unlock(world, token)["challengeNeeded"] == {"type": "ackNeeded"}
+    assert unlock(world, token, ack=True)["status"] == "SUCCESS"

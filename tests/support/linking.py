@@ -1,0 +1,150 @@
+"""Driving account linking as Google and a person do, for the linking tests: a stand-in identity
+provider, the calls of the authorization-code flow, and what their answers say."""
+
+import json
+import urllib.parse
+from datetime import UTC, datetime
+from typing import Any
+
+from functions.account_linking.http import HttpRequest, Linking
+from functions.account_linking.http import respond as linking_respond
+from functions.account_linking.identity import SignInFailed
+from functions.fulfillment.firestore_store import FirestoreStore
+from functions.fulfillment.webhook import respond as fulfillment_respond
+from tests.support.world import intent
+
+PROJECT = "demo-linking"
+GOOGLE = f"https://oauth-redirect.googleusercontent.com/r/{PROJECT}"
+SECRET = "client-secret-for-tests"
+USER_ADDRESS = "192.0.2.10"
+
+
+class Passwords:
+    """A PasswordSignIn over a dictionary: email -> (password, uid)."""
+
+    def __init__(self) -> None:
+        self.users: dict[str, tuple[str, str]] = {}
+
+    def sign_in(self, email: str, password: str) -> str:
+        stored = self.users.get(email)
+        if stored is None or stored[0] != password:
+            raise SignInFailed("no")
+        return stored[1]
+
+
+NOW = datetime.now(UTC)
+
+
+def call(
+    linking: Linking,
+    method: str,
+    path: str,
+    *,
+    query: dict | None = None,
+    form: dict | None = None,
+    authorization: str | None = None,
+    now: datetime = NOW,
+    source: str = USER_ADDRESS,
+):
+    request = HttpRequest(method, path, query or {}, form or {}, authorization, source)
+    return linking_respond(linking, request, now)
+
+
+def authorize_query(**changes: str) -> dict[str, str]:
+    return {
+        "client_id": "google",
+        "redirect_uri": GOOGLE,
+        "response_type": "code",
+        "state": "state-123",
+        "scope": "",
+        "user_locale": "en-US",
+        **changes,
+    }
+
+
+def location(answer: Any) -> dict[str, str]:
+    url = urllib.parse.urlsplit(answer.headers["Location"])
+    return dict(urllib.parse.parse_qsl(url.query))
+
+
+def request_id(page: str) -> str:
+    return page.split('name="request" value="')[1].split('"', maxsplit=1)[0]
+
+
+def sign_in(
+    linking: Linking,
+    email: str,
+    password: str,
+    action: str = "link",
+    source: str = USER_ADDRESS,
+    **query: str,
+):
+    page = call(linking, "GET", "/account_linking/authorize", query=authorize_query(**query))
+    assert page.status == 200
+    return call(
+        linking,
+        "POST",
+        "/account_linking/authorize",
+        source=source,
+        form={
+            "request": request_id(page.body),
+            "email": email,
+            "password": password,
+            "action": action,
+        },
+    )
+
+
+def exchange(
+    linking: Linking,
+    code: str,
+    redirect_uri: str = GOOGLE,
+    secret: str = SECRET,
+    now: datetime = NOW,
+):
+    return call(
+        linking,
+        "POST",
+        "/account_linking/token",
+        now=now,
+        form={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": redirect_uri,
+            "client_id": "google",
+            "client_secret": secret,
+        },
+    )
+
+
+def refresh(linking: Linking, token: str, now: datetime = NOW):
+    return call(
+        linking,
+        "POST",
+        "/account_linking/token",
+        now=now,
+        form={
+            "grant_type": "refresh_token",
+            "refresh_token": token,
+            "client_id": "google",
+            "client_secret": SECRET,
+        },
+    )
+
+
+def linked(linking: Linking, person: tuple[str, str, str]) -> dict[str, Any]:
+    _, email, password = person
+    code = location(sign_in(linking, email, password))["code"]
+    answer = exchange(linking, code)
+    assert answer.status == 200, answer.body
+    return json.loads(answer.body)
+
+
+def sync_status(store: FirestoreStore, access_token: str) -> int:
+    return fulfillment_respond(
+        "POST", f"Bearer {access_token}", json.dumps(intent("SYNC")).encode(), lambda: store
+    ).status
+
+
+def error_of(answer: Any) -> tuple[int, str]:
+    return answer.status, json.loads(answer.body)["error"]
