@@ -291,7 +291,7 @@ resource "google_monitoring_slo" "homegraph_success" {
 
 # --- Alert policies -----------------------------------------------------------------------------
 #
-# One per runbook entry in docs/operations.md (the key is the entry's anchor). The Home Vitals ones
+# Each names its runbook entry in docs/operations.md (the section's anchor). The Home Vitals ones
 # fire when the last hour missed Google's target: an SLO burn rate above 1 over an hour means the
 # hour's bad share exceeded the SLO's allowance (0.5% errors, or 10% of requests over 1000 ms).
 
@@ -302,12 +302,13 @@ locals {
     { "homegraph-success" = google_monitoring_slo.homegraph_success.name },
   )
 
+  # SLO => (title, runbook section).
   slo_alerts = {
-    "fulfillment-success-query"   = "QUERY success below 99.5% over the last hour"
-    "fulfillment-success-execute" = "EXECUTE success below 99.5% over the last hour"
-    "fulfillment-latency-query"   = "QUERY p90 latency above 1000 ms over the last hour"
-    "fulfillment-latency-execute" = "EXECUTE p90 latency above 1000 ms over the last hour"
-    "homegraph-success"           = "Home Graph calls below 99.5% success over the last hour"
+    "fulfillment-success-query"   = ["QUERY success below 99.5% over the last hour", "fulfillment-success-below-target"]
+    "fulfillment-success-execute" = ["EXECUTE success below 99.5% over the last hour", "fulfillment-success-below-target"]
+    "fulfillment-latency-query"   = ["QUERY p90 latency above 1000 ms over the last hour", "fulfillment-latency-above-target"]
+    "fulfillment-latency-execute" = ["EXECUTE p90 latency above 1000 ms over the last hour", "fulfillment-latency-above-target"]
+    "homegraph-success"           = ["Home Graph calls below 99.5% success over the last hour", "home-graph-calls-failing"]
   }
 }
 
@@ -315,13 +316,13 @@ resource "google_monitoring_alert_policy" "home_vitals" {
   for_each = local.slo_alerts
 
   project               = var.project_id
-  display_name          = "${var.name_prefix}: ${each.value}"
+  display_name          = "${var.name_prefix}: ${each.value[0]}"
   combiner              = "OR"
   severity              = each.key == "homegraph-success" ? "CRITICAL" : "ERROR"
   notification_channels = local.notification_channels
 
   conditions {
-    display_name = each.value
+    display_name = each.value[0]
     condition_threshold {
       filter          = "select_slo_burn_rate(\"${local.slos[each.key]}\", \"3600s\")"
       comparison      = "COMPARISON_GT"
@@ -331,8 +332,8 @@ resource "google_monitoring_alert_policy" "home_vitals" {
   }
 
   documentation {
-    subject   = each.value
-    content   = "Runbook: ${local.runbook}#${each.key}"
+    subject   = each.value[0]
+    content   = "Runbook: ${local.runbook}#${each.value[1]}"
     mime_type = "text/markdown"
   }
 }
@@ -374,7 +375,7 @@ resource "google_monitoring_alert_policy" "state_accuracy" {
 
   documentation {
     subject   = "State accuracy below 99.5%"
-    content   = "Runbook: ${local.runbook}#state-accuracy"
+    content   = "Runbook: ${local.runbook}#state-accuracy-low-or-not-measured"
     mime_type = "text/markdown"
   }
 
@@ -404,7 +405,7 @@ resource "google_monitoring_alert_policy" "dead_letters" {
 
   documentation {
     subject   = "Dead letters present"
-    content   = "Runbook: ${local.runbook}#dead-letters"
+    content   = "Runbook: ${local.runbook}#dead-letters-present"
     mime_type = "text/markdown"
   }
 }
@@ -432,7 +433,7 @@ resource "google_monitoring_alert_policy" "oldest_unacked" {
 
   documentation {
     subject   = "Device changes waiting too long"
-    content   = "Runbook: ${local.runbook}#oldest-unacked"
+    content   = "Runbook: ${local.runbook}#device-changes-waiting-too-long"
     mime_type = "text/markdown"
   }
 }
@@ -462,7 +463,7 @@ resource "google_monitoring_alert_policy" "given_up" {
 
   documentation {
     subject   = "Messages given up"
-    content   = "Runbook: ${local.runbook}#given-up"
+    content   = "Runbook: ${local.runbook}#messages-given-up"
     mime_type = "text/markdown"
   }
 
@@ -497,7 +498,7 @@ resource "google_monitoring_alert_policy" "instances_at_max" {
 
   documentation {
     subject   = "A function at its maximum instances"
-    content   = "Runbook: ${local.runbook}#instances-at-max"
+    content   = "Runbook: ${local.runbook}#a-function-at-its-maximum-instances"
     mime_type = "text/markdown"
   }
 }
@@ -539,7 +540,7 @@ resource "google_monitoring_alert_policy" "server_errors" {
 
   documentation {
     subject   = "5xx answers"
-    content   = "Runbook: ${local.runbook}#server-errors"
+    content   = "Runbook: ${local.runbook}#5xx-answers"
     mime_type = "text/markdown"
   }
 }
@@ -568,7 +569,7 @@ resource "google_monitoring_alert_policy" "homegraph_budget" {
 
   documentation {
     subject   = "Home Graph budget near exhaustion"
-    content   = "Runbook: ${local.runbook}#homegraph-budget"
+    content   = "Runbook: ${local.runbook}#home-graph-budget-near-exhaustion"
     mime_type = "text/markdown"
   }
 
@@ -599,7 +600,7 @@ resource "google_monitoring_alert_policy" "token_throttled" {
 
   documentation {
     subject   = "Token requests throttled"
-    content   = "Runbook: ${local.runbook}#token-throttled"
+    content   = "Runbook: ${local.runbook}#token-requests-throttled"
     mime_type = "text/markdown"
   }
 

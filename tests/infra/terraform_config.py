@@ -93,10 +93,26 @@ def resolve(value: Any) -> Any:
 _ADDRESS = re.compile(r"\b(data\.[a-z][a-z0-9_]*\.\w+|local\.\w+|[a-z][a-z0-9]*_[a-z0-9_]+\.\w+)")
 
 
-def references(body: Any) -> set[str]:
-    """The addresses a block body refers to (expressions and depends_on alike)."""
-    text = json.dumps(body)
-    found = set()
-    for expression in re.findall(r"\$\{(.*?)\}(?=[^}]*(?:\"|$))", text):
-        found.update(_ADDRESS.findall(expression))
+def expressions(text: str) -> list[str]:
+    """The contents of every ${...} in `text`, nested braces included."""
+    found = []
+    start = text.find("${")
+    while start != -1:
+        depth, index = 0, start + 1
+        while index < len(text):
+            depth += {"{": 1, "}": -1}.get(text[index], 0)
+            if depth == 0:
+                break
+            index += 1
+        found.append(text[start + 2 : index])
+        start = text.find("${", index)
     return found
+
+
+def references(body: Any) -> set[str]:
+    """The addresses a block body refers to in its expressions (depends_on included)."""
+    return {
+        address
+        for expression in expressions(json.dumps(body))
+        for address in _ADDRESS.findall(expression)
+    }

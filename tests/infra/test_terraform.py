@@ -1005,3 +1005,63 @@ def test_every_setting_but_the_local_ones_is_deployed() -> None:
     text = "\n".join(p.read_text() for p in TERRAFORM.glob("*.tf"))
     for name in LOCAL_ONLY:
         assert name not in text, f"{name} is local-only and must never be deployed"
+
+
+# --- capacity, recovery, protection -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("entry_point", sorted(EXPECTED_ENV))
+def test_each_function_has_capacity_knobs_with_todays_defaults(entry_point: str) -> None:
+    """Memory, CPU and concurrency per function; unset, they are today's values (256M, Cloud
+    Run's CPU share for it, one request per instance), and each is validated."""
+    variable = named("variable")[f"{entry_point}_capacity"]
+    assert variable["type"] == (
+        '${object({memory = optional(string, "256M"), cpu = optional(string), '
+        "concurrency = optional(number, 1)})}"
+    )
+    assert variable["default"] == {}
+    rules = " ".join(v["condition"] for v in variable["validation"])
+    for attribute in ("memory", "cpu", "concurrency"):
+        assert f"var.{entry_point}_capacity.{attribute}" in rules, attribute
+    # Cloud Run refuses concurrency above 1 below 1 vCPU: so does the variable.
+    assert any(
+        "concurrency == 1 ||" in v["condition"] and "cpu" in v["condition"]
+        for v in variable["validation"]
+    )
+    assert (
+        local_values()["functions"][entry_point]["capacity"] == f"${{var.{entry_point}_capacity}}"
+    )
+    assert "function_memory" not in named("variable"), "one memory setting per function"
+
+
+def test_recovery_is_a_setting_and_on_in_the_production_profile() -> None:
+    variables = named("variable")
+    assert variables["firestore_point_in_time_recovery"]["default"] is False
+    assert variables["firestore_backup_retention_days"]["default"] == 0
+    (database,) = resources("google_firestore_database").values()
+    assert database["point_in_time_recovery_enablement"] == (
+        '${var.firestore_point_in_time_recovery ? "POINT_IN_TIME_RECOVERY_ENABLED"'
+        ' : "POINT_IN_TIME_RECOVERY_DISABLED"}'
+    )
+    schedule = resources("google_firestore_backup_schedule")["this"]
+    assert schedule["count"] == "${var.firestore_backup_retention_days > 0 ? 1 : 0}"
+    assert schedule["retention"] == "${var.firestore_backup_retention_days * 86400}s"
+    assert schedule["database"] == "${var.firestore_database}"
+    recurrences = {name for block in schedule["dynamic"] for name in block}
+    assert recurrences == {"daily_recurrence", "weekly_recurrence"}
+
+    profile = (TERRAFORM / "production.tfvars.example").read_text()
+    settings = dict(re.findall(r"^(\w+)\s*=\s*(\S+)", profile, re.MULTILINE))
+    assert settings["firestore_point_in_time_recovery"] == "true"
+    assert int(settings["firestore_backup_retention_days"]) > 0
+    assert settings["deletion_protection"] == "true"
+    assert set(settings) <= set(variables), "the profile sets only declared variables"
+
+
+def test_data_is_delete_protected() -> None:
+    (database,) = resources("google_firestore_database").values()
+    assert database["delete_protection_state"] == "DELETE_PROTECTION_ENABLED"
+    assert database["deletion_policy"] == "ABANDON"
+    secret = resources("google_secret_manager_secret")["oauth_client_secret"]
+    assert secret["deletion_protection"] == "${var.deletion_protection}"
+    assert named("variable")["deletion_protection"]["default"] is True
