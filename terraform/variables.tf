@@ -244,7 +244,7 @@ variable "fulfillment_capacity" {
 
   validation {
     # Cloud Run: fractional CPU from 0.08 to 1, or 1, 2, 4, 6 or 8 whole vCPUs.
-    condition     = var.fulfillment_capacity.cpu == null ? true : can(tonumber(var.fulfillment_capacity.cpu)) && (contains([1, 2, 4, 6, 8], try(tonumber(var.fulfillment_capacity.cpu), 0)) || (try(tonumber(var.fulfillment_capacity.cpu), 0) >= 0.08 && try(tonumber(var.fulfillment_capacity.cpu), 0) < 1))
+    condition     = var.fulfillment_capacity.cpu == null || try(contains([1, 2, 4, 6, 8], tonumber(var.fulfillment_capacity.cpu)) || (tonumber(var.fulfillment_capacity.cpu) >= 0.08 && tonumber(var.fulfillment_capacity.cpu) < 1), false)
     error_message = "fulfillment_capacity.cpu must be null, a fraction from 0.08 to below 1, or 1, 2, 4, 6 or 8."
   }
 
@@ -254,7 +254,7 @@ variable "fulfillment_capacity" {
   }
 
   validation {
-    condition     = var.fulfillment_capacity.concurrency == 1 || try(tonumber(var.fulfillment_capacity.cpu), 0) >= 1
+    condition     = var.fulfillment_capacity.concurrency == 1 || try(tonumber(var.fulfillment_capacity.cpu) >= 1, false)
     error_message = "fulfillment_capacity.concurrency above 1 needs cpu of at least 1 (Cloud Run's rule)."
   }
 }
@@ -275,7 +275,7 @@ variable "on_device_written_capacity" {
 
   validation {
     # Cloud Run: fractional CPU from 0.08 to 1, or 1, 2, 4, 6 or 8 whole vCPUs.
-    condition     = var.on_device_written_capacity.cpu == null ? true : can(tonumber(var.on_device_written_capacity.cpu)) && (contains([1, 2, 4, 6, 8], try(tonumber(var.on_device_written_capacity.cpu), 0)) || (try(tonumber(var.on_device_written_capacity.cpu), 0) >= 0.08 && try(tonumber(var.on_device_written_capacity.cpu), 0) < 1))
+    condition     = var.on_device_written_capacity.cpu == null || try(contains([1, 2, 4, 6, 8], tonumber(var.on_device_written_capacity.cpu)) || (tonumber(var.on_device_written_capacity.cpu) >= 0.08 && tonumber(var.on_device_written_capacity.cpu) < 1), false)
     error_message = "on_device_written_capacity.cpu must be null, a fraction from 0.08 to below 1, or 1, 2, 4, 6 or 8."
   }
 
@@ -285,7 +285,7 @@ variable "on_device_written_capacity" {
   }
 
   validation {
-    condition     = var.on_device_written_capacity.concurrency == 1 || try(tonumber(var.on_device_written_capacity.cpu), 0) >= 1
+    condition     = var.on_device_written_capacity.concurrency == 1 || try(tonumber(var.on_device_written_capacity.cpu) >= 1, false)
     error_message = "on_device_written_capacity.concurrency above 1 needs cpu of at least 1 (Cloud Run's rule)."
   }
 }
@@ -306,7 +306,7 @@ variable "on_device_change_capacity" {
 
   validation {
     # Cloud Run: fractional CPU from 0.08 to 1, or 1, 2, 4, 6 or 8 whole vCPUs.
-    condition     = var.on_device_change_capacity.cpu == null ? true : can(tonumber(var.on_device_change_capacity.cpu)) && (contains([1, 2, 4, 6, 8], try(tonumber(var.on_device_change_capacity.cpu), 0)) || (try(tonumber(var.on_device_change_capacity.cpu), 0) >= 0.08 && try(tonumber(var.on_device_change_capacity.cpu), 0) < 1))
+    condition     = var.on_device_change_capacity.cpu == null || try(contains([1, 2, 4, 6, 8], tonumber(var.on_device_change_capacity.cpu)) || (tonumber(var.on_device_change_capacity.cpu) >= 0.08 && tonumber(var.on_device_change_capacity.cpu) < 1), false)
     error_message = "on_device_change_capacity.cpu must be null, a fraction from 0.08 to below 1, or 1, 2, 4, 6 or 8."
   }
 
@@ -316,7 +316,7 @@ variable "on_device_change_capacity" {
   }
 
   validation {
-    condition     = var.on_device_change_capacity.concurrency == 1 || try(tonumber(var.on_device_change_capacity.cpu), 0) >= 1
+    condition     = var.on_device_change_capacity.concurrency == 1 || try(tonumber(var.on_device_change_capacity.cpu) >= 1, false)
     error_message = "on_device_change_capacity.concurrency above 1 needs cpu of at least 1 (Cloud Run's rule)."
   }
 }
@@ -337,7 +337,7 @@ variable "account_linking_capacity" {
 
   validation {
     # Cloud Run: fractional CPU from 0.08 to 1, or 1, 2, 4, 6 or 8 whole vCPUs.
-    condition     = var.account_linking_capacity.cpu == null ? true : can(tonumber(var.account_linking_capacity.cpu)) && (contains([1, 2, 4, 6, 8], try(tonumber(var.account_linking_capacity.cpu), 0)) || (try(tonumber(var.account_linking_capacity.cpu), 0) >= 0.08 && try(tonumber(var.account_linking_capacity.cpu), 0) < 1))
+    condition     = var.account_linking_capacity.cpu == null || try(contains([1, 2, 4, 6, 8], tonumber(var.account_linking_capacity.cpu)) || (tonumber(var.account_linking_capacity.cpu) >= 0.08 && tonumber(var.account_linking_capacity.cpu) < 1), false)
     error_message = "account_linking_capacity.cpu must be null, a fraction from 0.08 to below 1, or 1, 2, 4, 6 or 8."
   }
 
@@ -347,7 +347,7 @@ variable "account_linking_capacity" {
   }
 
   validation {
-    condition     = var.account_linking_capacity.concurrency == 1 || try(tonumber(var.account_linking_capacity.cpu), 0) >= 1
+    condition     = var.account_linking_capacity.concurrency == 1 || try(tonumber(var.account_linking_capacity.cpu) >= 1, false)
     error_message = "account_linking_capacity.concurrency above 1 needs cpu of at least 1 (Cloud Run's rule)."
   }
 }
