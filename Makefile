@@ -8,8 +8,9 @@ USER_ID ?= demo
 # checkov lives in its own virtualenv: its dependency tree must not move the product's pins.
 CHECKOV_VENV := .venv-checkov
 CHECKOV_INSTALLED := $(CHECKOV_VENV)/.installed
-# The google provider's schema for tests/unit/test_terraform_schema.py: CDK for Terraform bindings
-# wheels, only downloaded (pinned with hashes; the test reads the JSON schema inside, no install).
+# The google provider's schema for tests/infra/test_terraform_schema.py: the CDK Terrain bindings
+# wheel of the locked provider version, only downloaded (pinned with its hash; the test reads the
+# JSON schema inside, no install).
 SCHEMA_DIR := .terraform-schema
 SCHEMA_INSTALLED := $(SCHEMA_DIR)/.installed
 # Variables file for plan/deploy, relative to terraform/.

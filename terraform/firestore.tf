@@ -1,5 +1,5 @@
-# Firestore's indexes and TTL policies (the database itself is in main.tf). Both apply to
-# var.firestore_database, whether this configuration created it or not.
+# Firestore's indexes, TTL policies and backup schedule (the database itself is in main.tf). They
+# apply to var.firestore_database, whether this configuration created it or not.
 
 locals {
   # Collection group => the timestamp field after which Firestore's TTL policy deletes a document
@@ -10,8 +10,12 @@ locals {
   #   signInFailures     account linking's failure counters, authRequests its pending sign-ins,
   #   authRequests,      authCodes its authorization codes (functions/oauth/records.py,
   #   authCodes          server.py, grants.py)
-  # Not tokens: refresh tokens and their used/superseded records must outlive an access token's
-  # expiry for replay detection, and store.revoke_all queries them by grantId.
+  #   tokens             access and refresh token records (functions/core/tokens.py record(),
+  #                      every writer goes through it): deleted once past their own expiresAt.
+  #                      An access token record goes a day or so after its hour; a used or
+  #                      superseded refresh token record outlives every retry window and replay
+  #                      check that reads it (those only matter while it is unexpired: an expired
+  #                      one is refused anyway), and goes after refresh_token_ttl_days.
   ttl_fields = {
     commands       = "expireAt"
     events         = "expireAt"
@@ -19,6 +23,7 @@ locals {
     signInFailures = "expiresAt"
     authRequests   = "expiresAt"
     authCodes      = "expiresAt"
+    tokens         = "expiresAt"
   }
 }
 
@@ -45,7 +50,7 @@ resource "google_firestore_index" "commands_sweep" {
     order      = "ASCENDING"
   }
 
-  depends_on = [google_project_service.enabled, google_firestore_database.this]
+  depends_on = [time_sleep.apis, google_firestore_database.this]
 }
 
 # index_config {} exempts each TTL field from single-field indexing: no query filters or orders on
@@ -64,7 +69,7 @@ resource "google_firestore_field" "ttl" {
 
   index_config {}
 
-  depends_on = [google_project_service.enabled, google_firestore_database.this]
+  depends_on = [time_sleep.apis, google_firestore_database.this]
 }
 
 # A device backend listens for the command records that await its outcome (docs/devices.md): per
@@ -86,7 +91,7 @@ resource "google_firestore_field" "commands_outcome" {
     }
   }
 
-  depends_on = [google_project_service.enabled, google_firestore_database.this]
+  depends_on = [time_sleep.apis, google_firestore_database.this]
 }
 
 # The sweep's safety net (functions/homegraph/records.py stale_reports): states still pending in
@@ -107,5 +112,30 @@ resource "google_firestore_index" "outbox_stale" {
     order      = "ASCENDING"
   }
 
-  depends_on = [google_project_service.enabled, google_firestore_database.this]
+  depends_on = [time_sleep.apis, google_firestore_database.this]
+}
+
+# Scheduled backups (off unless firestore_backup_retention_days > 0; on in production.tfvars.example),
+# daily, or weekly on firestore_backup_weekday. Restoring makes a new database:
+# docs/operations.md, "Recovery".
+resource "google_firestore_backup_schedule" "this" {
+  count = var.firestore_backup_retention_days > 0 ? 1 : 0
+
+  project   = var.project_id
+  database  = var.firestore_database
+  retention = "${var.firestore_backup_retention_days * 86400}s"
+
+  dynamic "daily_recurrence" {
+    for_each = var.firestore_backup_weekday == "" ? [1] : []
+    content {}
+  }
+
+  dynamic "weekly_recurrence" {
+    for_each = var.firestore_backup_weekday == "" ? [] : [var.firestore_backup_weekday]
+    content {
+      day = weekly_recurrence.value
+    }
+  }
+
+  depends_on = [time_sleep.apis, google_firestore_database.this]
 }

@@ -11,13 +11,15 @@
 #                      trigger) so that it gets a dead-letter topic and message ordering.
 
 # Environment variable names are functions/core/config.py ENV_VARS values; each function gets only the
-# settings it reads (tests/unit/test_terraform.py checks both).
+# settings it reads (tests/infra/test_terraform.py checks both).
 
 locals {
   runtime = "python311"
 
   # Keyed by entry point (main.py). Every entry has the same attributes; null means "not set".
   #   name                          suffix of the function's name, after var.name_prefix
+  #   capacity                      memory, CPU and per-instance concurrency (variables.tf,
+  #                                 "Capacity"; docs/operations.md has the settings per fleet size)
   #   secret_environment_variables  variable name => Secret Manager secret id, read at start-up
   #   event_trigger                 Eventarc trigger, or null for functions without one
   functions = {
@@ -25,6 +27,7 @@ locals {
       name                  = "fulfillment"
       description           = "Google smart-home intents: SYNC, QUERY, EXECUTE, DISCONNECT."
       service_account_email = google_service_account.fulfillment.email
+      capacity              = var.fulfillment_capacity
       timeout_seconds       = var.fulfillment_timeout_seconds
       min_instance_count    = var.fulfillment_min_instances
       max_instance_count    = var.fulfillment_max_instances
@@ -44,6 +47,7 @@ locals {
       name                  = "on-device-written"
       description           = "Classifies device document writes and publishes what Home Graph must hear."
       service_account_email = google_service_account.on_device_written.email
+      capacity              = var.on_device_written_capacity
       timeout_seconds       = var.event_timeout_seconds
       min_instance_count    = null
       max_instance_count    = var.event_max_instances
@@ -79,6 +83,7 @@ locals {
       name                  = "on-device-change"
       description           = "Keeps Home Graph in step: Request Sync and Report State per device-change message."
       service_account_email = google_service_account.on_device_change.email
+      capacity              = var.on_device_change_capacity
       timeout_seconds       = var.event_timeout_seconds
       min_instance_count    = null
       max_instance_count    = var.event_max_instances
@@ -94,6 +99,8 @@ locals {
         MAX_EVENT_AGE_SECONDS             = tostring(var.max_event_age_seconds)
         HOMEGRAPH_CALLS_PER_MINUTE        = tostring(var.homegraph_calls_per_minute)
         HOMEGRAPH_REQUEST_SYNC_SHARE      = tostring(var.homegraph_request_sync_share)
+        # The state-accuracy check (a kind=accuracy message, pubsub.tf): users sampled per run.
+        ACCURACY_SAMPLE_USERS = tostring(var.accuracy_sample_users)
       }
       secret_environment_variables = {}
       # No event_trigger: a function-managed Pub/Sub trigger owns its subscription, which cannot be
@@ -105,6 +112,7 @@ locals {
       name                  = "account-linking"
       description           = "OAuth 2.0 account linking for Google Home: /authorize (sign-in page) and /token."
       service_account_email = google_service_account.account_linking.email
+      capacity              = var.account_linking_capacity
       # A request waits at most on one Identity Toolkit call (10 s) and a few Firestore operations.
       timeout_seconds    = 60
       min_instance_count = null
@@ -122,9 +130,8 @@ locals {
         AUTH_CODE_TTL_SECONDS    = tostring(var.auth_code_ttl_seconds)
         REFRESH_TOKEN_TTL_DAYS   = tostring(var.refresh_token_ttl_days)
       }
-      # Read from Secret Manager when an instance starts, never through Terraform. "latest" picks
-      # up a rotated secret on the next new instance; the secret must have a version before the
-      # first deploy (docs/deployment.md).
+      # Read from Secret Manager when an instance starts. "latest" picks up a rotated secret on the
+      # next new instance; main.tf gives the secret its first version before the function exists.
       secret_environment_variables = {
         OAUTH_CLIENT_SECRET = google_secret_manager_secret.oauth_client_secret.secret_id
       }
@@ -134,7 +141,7 @@ locals {
 }
 
 resource "google_cloudfunctions2_function" "function" {
-  #checkov:skip=CKV_GCP_124:Ingress is ALLOW_ALL only for fulfillment and account_linking (each.value.ingress_settings): Google Home, Google's token requests and the user's browser reach them from the internet without Google credentials, and the code authenticates every request (bearer token; client id, redirect URI, password, client secret). The other functions are ALLOW_INTERNAL_ONLY, which tests/unit/test_terraform.py enforces.
+  #checkov:skip=CKV_GCP_124:Ingress is ALLOW_ALL only for fulfillment and account_linking (each.value.ingress_settings): Google Home, Google's token requests and the user's browser reach them from the internet without Google credentials, and the code authenticates every request (bearer token; client id, redirect URI, password, client secret). The other functions are ALLOW_INTERNAL_ONLY, which tests/infra/test_terraform.py enforces.
   for_each = local.functions
 
   project     = var.project_id
@@ -157,14 +164,16 @@ resource "google_cloudfunctions2_function" "function" {
   }
 
   service_config {
-    available_memory               = var.function_memory
-    timeout_seconds                = each.value.timeout_seconds
-    min_instance_count             = each.value.min_instance_count
-    max_instance_count             = each.value.max_instance_count
-    ingress_settings               = each.value.ingress_settings
-    all_traffic_on_latest_revision = true
-    service_account_email          = each.value.service_account_email
-    environment_variables          = each.value.environment_variables
+    available_memory                 = each.value.capacity.memory
+    available_cpu                    = each.value.capacity.cpu
+    max_instance_request_concurrency = each.value.capacity.concurrency
+    timeout_seconds                  = each.value.timeout_seconds
+    min_instance_count               = each.value.min_instance_count
+    max_instance_count               = each.value.max_instance_count
+    ingress_settings                 = each.value.ingress_settings
+    all_traffic_on_latest_revision   = true
+    service_account_email            = each.value.service_account_email
+    environment_variables            = each.value.environment_variables
 
     dynamic "secret_environment_variables" {
       for_each = each.value.secret_environment_variables
@@ -197,15 +206,19 @@ resource "google_cloudfunctions2_function" "function" {
   }
 
   # One list for all four (Terraform has no per-instance depends_on): what each function needs
-  # before its first deploy. The build identity's roles, the database; on_device_written: its
-  # trigger identity's roles; account_linking: its secret, Firestore role and Identity Platform.
+  # before its first deploy. The APIs and service agents (agents.tf), the build identity's roles,
+  # the database; on_device_written: its trigger identity's roles; account_linking: its secret and
+  # the secret's first version, Firestore role and Identity Platform.
   depends_on = [
+    time_sleep.apis,
+    time_sleep.service_agents,
     google_project_iam_member.build,
     google_artifact_registry_repository_iam_member.build_writer,
     google_firestore_database.this,
     google_project_iam_member.device_written_trigger_receiver,
     google_service_account_iam_member.pubsub_agent_token_creator,
     google_secret_manager_secret_iam_member.account_linking_client_secret,
+    google_secret_manager_secret_version.oauth_client_secret,
     google_project_iam_member.account_linking_firestore,
     google_identity_platform_config.this,
   ]
@@ -251,6 +264,7 @@ resource "google_eventarc_trigger" "device_records" {
   }
 
   depends_on = [
+    time_sleep.service_agents,
     google_project_iam_member.device_written_trigger_receiver,
     google_cloud_run_v2_service_iam_member.device_written_trigger_invoker,
     google_service_account_iam_member.pubsub_agent_token_creator,

@@ -14,6 +14,8 @@ resource "google_service_account" "fulfillment" {
   account_id   = "${var.name_prefix}-fulfillment"
   display_name = "smart-home fulfillment (runtime)"
   description  = "Runs the fulfillment function; Firestore user only."
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_service_account" "account_linking" {
@@ -21,6 +23,8 @@ resource "google_service_account" "account_linking" {
   account_id   = "${var.name_prefix}-linking"
   display_name = "smart-home account_linking (runtime)"
   description  = "Runs account_linking; Firestore user and accessor of the OAuth client secret only."
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_service_account" "on_device_written" {
@@ -28,6 +32,8 @@ resource "google_service_account" "on_device_written" {
   account_id   = "${var.name_prefix}-dev-written"
   display_name = "smart-home on_device_written (runtime)"
   description  = "Runs on_device_written; reads Firestore, publishes to the device-changes topic."
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_service_account" "on_device_change" {
@@ -35,6 +41,8 @@ resource "google_service_account" "on_device_change" {
   account_id   = "${var.name_prefix}-dev-change"
   display_name = "smart-home on_device_change (runtime)"
   description  = "Runs on_device_change; Firestore bookkeeping and Home Graph calls (no IAM role needed for Home Graph)."
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_service_account" "device_written_trigger" {
@@ -42,6 +50,8 @@ resource "google_service_account" "device_written_trigger" {
   account_id   = "${var.name_prefix}-written-trigger"
   display_name = "smart-home Firestore trigger identity"
   description  = "Eventarc delivers Firestore device-document events to on_device_written as this account."
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_service_account" "device_change_push" {
@@ -49,6 +59,8 @@ resource "google_service_account" "device_change_push" {
   account_id   = "${var.name_prefix}-change-push"
   display_name = "smart-home device-change push identity"
   description  = "Pub/Sub pushes device-change messages to on_device_change with this account's OIDC token."
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_service_account" "build" {
@@ -56,6 +68,8 @@ resource "google_service_account" "build" {
   account_id   = "${var.name_prefix}-build"
   display_name = "smart-home function builds"
   description  = "Cloud Build builds the function images as this account."
+
+  depends_on = [time_sleep.apis]
 }
 
 # --- Runtime roles -----------------------------------------------------------------------------
@@ -64,6 +78,8 @@ resource "google_project_iam_member" "fulfillment_firestore" {
   project = var.project_id
   role    = "roles/datastore.user"
   member  = google_service_account.fulfillment.member
+
+  depends_on = [time_sleep.apis]
 }
 
 # account_linking keeps sign-in requests, authorization codes, access and refresh tokens and
@@ -72,6 +88,8 @@ resource "google_project_iam_member" "account_linking_firestore" {
   project = var.project_id
   role    = "roles/datastore.user"
   member  = google_service_account.account_linking.member
+
+  depends_on = [time_sleep.apis]
 }
 
 # The only grant on the OAuth client secret, and on that secret alone (not project-wide), so no
@@ -81,6 +99,8 @@ resource "google_secret_manager_secret_iam_member" "account_linking_client_secre
   secret_id = google_secret_manager_secret.oauth_client_secret.secret_id
   role      = "roles/secretmanager.secretAccessor"
   member    = google_service_account.account_linking.member
+
+  depends_on = [time_sleep.apis]
 }
 
 # on_device_written reads users/{id}.linked and stages each state change in the Report State
@@ -89,6 +109,8 @@ resource "google_project_iam_member" "on_device_written_firestore" {
   project = var.project_id
   role    = "roles/datastore.user"
   member  = google_service_account.on_device_written.member
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_pubsub_topic_iam_member" "on_device_written_publisher" {
@@ -96,12 +118,16 @@ resource "google_pubsub_topic_iam_member" "on_device_written_publisher" {
   topic   = google_pubsub_topic.device_changes.name
   role    = "roles/pubsub.publisher"
   member  = google_service_account.on_device_written.member
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_project_iam_member" "on_device_change_firestore" {
   project = var.project_id
   role    = "roles/datastore.user"
   member  = google_service_account.on_device_change.member
+
+  depends_on = [time_sleep.apis]
 }
 
 # --- Who may invoke what -----------------------------------------------------------------------
@@ -115,6 +141,8 @@ resource "google_cloud_run_v2_service_iam_member" "fulfillment_public" {
   name     = google_cloudfunctions2_function.function["fulfillment"].service_config[0].service
   role     = "roles/run.invoker"
   member   = "allUsers"
+
+  depends_on = [time_sleep.apis]
 }
 
 # account_linking is public for the same reason: the user's browser opens /authorize and Google
@@ -126,12 +154,16 @@ resource "google_cloud_run_v2_service_iam_member" "account_linking_public" {
   name     = google_cloudfunctions2_function.function["account_linking"].service_config[0].service
   role     = "roles/run.invoker"
   member   = "allUsers"
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_project_iam_member" "device_written_trigger_receiver" {
   project = var.project_id
   role    = "roles/eventarc.eventReceiver"
   member  = google_service_account.device_written_trigger.member
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_cloud_run_v2_service_iam_member" "device_written_trigger_invoker" {
@@ -140,6 +172,8 @@ resource "google_cloud_run_v2_service_iam_member" "device_written_trigger_invoke
   name     = google_cloudfunctions2_function.function["on_device_written"].service_config[0].service
   role     = "roles/run.invoker"
   member   = google_service_account.device_written_trigger.member
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_cloud_run_v2_service_iam_member" "device_change_push_invoker" {
@@ -148,6 +182,8 @@ resource "google_cloud_run_v2_service_iam_member" "device_change_push_invoker" {
   name     = google_cloudfunctions2_function.function["on_device_change"].service_config[0].service
   role     = "roles/run.invoker"
   member   = google_service_account.device_change_push.member
+
+  depends_on = [time_sleep.apis]
 }
 
 # The Pub/Sub service agent mints the OIDC tokens of push deliveries (Eventarc's Firestore
@@ -162,6 +198,8 @@ resource "google_service_account_iam_member" "pubsub_agent_token_creator" {
   service_account_id = each.value
   role               = "roles/iam.serviceAccountTokenCreator"
   member             = local.pubsub_service_agent
+
+  depends_on = [time_sleep.apis]
 }
 
 # --- Build -------------------------------------------------------------------------------------
@@ -178,6 +216,8 @@ resource "google_project_iam_member" "build" {
   project = var.project_id
   role    = each.value
   member  = google_service_account.build.member
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_artifact_registry_repository_iam_member" "build_writer" {
@@ -186,4 +226,6 @@ resource "google_artifact_registry_repository_iam_member" "build_writer" {
   repository = google_artifact_registry_repository.functions.name
   role       = "roles/artifactregistry.writer"
   member     = google_service_account.build.member
+
+  depends_on = [time_sleep.apis]
 }

@@ -28,7 +28,7 @@ resource "google_identity_platform_config" "this" {
     }
   }
 
-  depends_on = [google_project_service.enabled]
+  depends_on = [time_sleep.apis]
 }
 
 # The API key account_linking sends to accounts:signInWithPassword (IDENTITY_API_KEY). It can call
@@ -49,5 +49,5 @@ resource "google_apikeys_key" "identity" {
     }
   }
 
-  depends_on = [google_project_service.enabled]
+  depends_on = [time_sleep.apis]
 }

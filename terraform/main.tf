@@ -8,14 +8,10 @@ data "google_project" "this" {
 locals {
   labels = merge(var.labels, { app = "smarthome-backend", managed-by = "terraform" })
 
-  # Eventarc has no multi-region Firestore triggers: it maps Firestore's multi-regions to one
-  # region each (https://cloud.google.com/firestore/docs/eventarc, "Eventarc and Firestore
-  # locations"). A regional database's trigger lives in the database's own region.
-  firestore_trigger_regions = {
-    nam5 = "us-central1"
-    eur3 = "europe-west4"
-  }
-  firestore_trigger_region = lookup(local.firestore_trigger_regions, var.firestore_location, var.firestore_location)
+  # The Eventarc region of the Firestore triggers: the database's own location unless the operator
+  # says otherwise (var.firestore_trigger_region; docs/deployment.md, "The Firestore trigger's
+  # region", has the evidence). For a nam5 database that is "nam5", as firebase-tools deploys it.
+  firestore_trigger_region = var.firestore_trigger_region != "" ? var.firestore_trigger_region : var.firestore_location
 
   # The device documents the product watches: functions/core/store.py USERS / DEVICES.
   device_document_pattern = "users/{userId}/devices/{deviceId}"
@@ -35,7 +31,7 @@ locals {
     [for file in fileset(local.source_root, "functions/**") : file if !strcontains(file, "__pycache__") && !endswith(file, ".pyc")],
   ))
 
-  services = toset([
+  services = toset(concat([
     "apikeys.googleapis.com",
     "artifactregistry.googleapis.com",
     "cloudbuild.googleapis.com",
@@ -48,11 +44,15 @@ locals {
     "iam.googleapis.com",
     "identitytoolkit.googleapis.com",
     "logging.googleapis.com",
+    "monitoring.googleapis.com",
     "pubsub.googleapis.com",
     "run.googleapis.com",
     "secretmanager.googleapis.com",
     "storage.googleapis.com",
-  ])
+    ],
+    # The optional billing budget (monitoring.tf) is created through this API.
+    var.billing_account == "" ? [] : ["billingbudgets.googleapis.com"],
+  ))
 }
 
 resource "google_project_service" "enabled" {
@@ -79,7 +79,7 @@ resource "google_firestore_database" "this" {
   # terraform destroy forgets the database instead of deleting every user's data.
   deletion_policy = "ABANDON"
 
-  depends_on = [google_project_service.enabled]
+  depends_on = [time_sleep.apis]
 }
 
 # --- Function source ---------------------------------------------------------------------------
@@ -131,7 +131,7 @@ resource "google_storage_bucket" "source" {
     }
   }
 
-  depends_on = [google_project_service.enabled]
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_storage_bucket_object" "source" {
@@ -168,23 +168,47 @@ resource "google_artifact_registry_repository" "functions" {
     }
   }
 
-  depends_on = [google_project_service.enabled]
+  depends_on = [time_sleep.apis]
 }
 
 # --- Secrets -----------------------------------------------------------------------------------
 
-# The OAuth client secret of account_linking (Google sends it to the token endpoint). Created
-# empty: its value is added out of band (docs/deployment.md), so it never appears in Terraform
-# variables, state or outputs. Only account_linking's runtime account may read it (iam.tf), and
-# the function gets it as the secret environment variable OAUTH_CLIENT_SECRET (functions.tf).
+# The OAuth client secret of account_linking (Google sends it to the token endpoint). Only
+# account_linking's runtime account may read it (iam.tf), as the secret environment variable
+# OAUTH_CLIENT_SECRET (functions.tf); the operator reads it once to paste it into the Developer
+# Console (gcloud secrets versions access latest, docs/deployment.md). deletion_protection: the
+# secret holds the only copy of what Google was given.
 resource "google_secret_manager_secret" "oauth_client_secret" {
-  project   = var.project_id
-  secret_id = "${var.name_prefix}-oauth-client-secret"
-  labels    = local.labels
+  project             = var.project_id
+  secret_id           = "${var.name_prefix}-oauth-client-secret"
+  labels              = local.labels
+  deletion_protection = var.deletion_protection
 
   replication {
     auto {}
   }
 
-  depends_on = [google_project_service.enabled]
+  depends_on = [time_sleep.apis]
+}
+
+# Its value, generated here so that one apply leaves a usable secret (account_linking reads version
+# "latest" when an instance starts, and fails without one). 64 letters and digits: 381 bits, safe
+# to paste anywhere. The value is in the Terraform state (sensitive, never an output): keep the
+# state in the versioned, access-controlled bucket of backend.tf.example. A write-only attribute
+# (secret_data_wo) fed by an ephemeral random_password would keep it out of the state, but needs
+# Terraform 1.11 and random 3.7 (docs/deployment.md, "The client secret"). Rotate with
+# terraform apply -replace=random_password.oauth_client_secret. Set
+# generate_oauth_client_secret = false to keep adding versions out of band instead.
+resource "random_password" "oauth_client_secret" {
+  count = var.generate_oauth_client_secret ? 1 : 0
+
+  length  = 64
+  special = false
+}
+
+resource "google_secret_manager_secret_version" "oauth_client_secret" {
+  count = var.generate_oauth_client_secret ? 1 : 0
+
+  secret      = google_secret_manager_secret.oauth_client_secret.id
+  secret_data = random_password.oauth_client_secret[0].result
 }

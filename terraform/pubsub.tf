@@ -1,7 +1,7 @@
 # Device changes: on_device_written publishes (ordering key = agentUserId), a push subscription
 # this configuration owns delivers to on_device_change, and messages that keep failing go to a
-# dead-letter topic whose own subscription keeps them for inspection and replay. A Cloud Scheduler
-# job adds a sweep message every minute (at the end of this file).
+# dead-letter topic whose own subscription keeps them for inspection and replay. Two Cloud Scheduler
+# jobs add a sweep message every minute and a state-accuracy message every ten (end of this file).
 #
 # Why not event_trigger on on_device_change: the subscription a function-managed (Eventarc)
 # Pub/Sub trigger creates belongs to the trigger; Terraform cannot give it a dead_letter_policy or
@@ -9,16 +9,8 @@
 # its Pub/Sub push body into the same messagePublished CloudEvent the entry point expects.
 
 locals {
+  # The Pub/Sub service agent (agents.tf makes sure it exists).
   pubsub_service_agent = "serviceAccount:${google_project_service_identity.pubsub.email}"
-}
-
-resource "google_project_service_identity" "pubsub" {
-  provider = google-beta
-
-  project = var.project_id
-  service = "pubsub.googleapis.com"
-
-  depends_on = [google_project_service.enabled]
 }
 
 resource "google_pubsub_topic" "device_changes" {
@@ -27,7 +19,7 @@ resource "google_pubsub_topic" "device_changes" {
   name    = "${var.name_prefix}-device-changes"
   labels  = local.labels
 
-  depends_on = [google_project_service.enabled]
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_pubsub_topic" "device_changes_dead_letter" {
@@ -36,7 +28,7 @@ resource "google_pubsub_topic" "device_changes_dead_letter" {
   name    = "${var.name_prefix}-device-changes-dead-letter"
   labels  = local.labels
 
-  depends_on = [google_project_service.enabled]
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_pubsub_subscription" "device_changes_push" {
@@ -85,6 +77,7 @@ resource "google_pubsub_subscription" "device_changes_push" {
   }
 
   depends_on = [
+    time_sleep.service_agents,
     google_cloud_run_v2_service_iam_member.device_change_push_invoker,
     google_service_account_iam_member.pubsub_agent_token_creator,
     google_pubsub_topic_iam_member.pubsub_agent_dead_letter_publisher,
@@ -114,6 +107,8 @@ resource "google_pubsub_topic_iam_member" "pubsub_agent_dead_letter_publisher" {
   topic   = google_pubsub_topic.device_changes_dead_letter.name
   role    = "roles/pubsub.publisher"
   member  = local.pubsub_service_agent
+
+  depends_on = [time_sleep.apis]
 }
 
 resource "google_pubsub_subscription_iam_member" "pubsub_agent_source_subscriber" {
@@ -121,6 +116,8 @@ resource "google_pubsub_subscription_iam_member" "pubsub_agent_source_subscriber
   subscription = google_pubsub_subscription.device_changes_push.name
   role         = "roles/pubsub.subscriber"
   member       = local.pubsub_service_agent
+
+  depends_on = [time_sleep.apis]
 }
 
 # The sweep: every minute, a message with attribute kind = "sweep" on the device-changes topic makes
@@ -146,5 +143,29 @@ resource "google_cloud_scheduler_job" "sweep" {
     }
   }
 
-  depends_on = [google_project_service.enabled]
+  depends_on = [time_sleep.apis]
+}
+
+# The state-accuracy check: a message with attribute kind = "accuracy" on the same topic makes
+# on_device_change sample ACCURACY_SAMPLE_USERS linked users, read Home Graph's devices:query for
+# their devices, compare each trait's states with Firestore, log each mismatch ("state mismatch")
+# and the run's figure ("state accuracy"), which monitoring.tf turns into the accuracy alert. The
+# same service agent publishes it as the sweep's; a missed run is made up by the next one.
+resource "google_cloud_scheduler_job" "accuracy" {
+  project     = var.project_id
+  region      = var.region
+  name        = "${var.name_prefix}-accuracy"
+  description = "State accuracy: on_device_change compares sampled users' Home Graph states with Firestore."
+  schedule    = var.accuracy_schedule
+  time_zone   = "Etc/UTC"
+
+  pubsub_target {
+    topic_name = google_pubsub_topic.device_changes.id
+    data       = base64encode("{}")
+    attributes = {
+      kind = "accuracy"
+    }
+  }
+
+  depends_on = [time_sleep.apis]
 }

@@ -50,10 +50,52 @@ variable "create_firestore_database" {
   default     = true
 }
 
+variable "firestore_trigger_region" {
+  type        = string
+  description = "Eventarc region of the two Firestore triggers of on_device_written. Empty (the default): the database's own location, e.g. nam5, as firebase-tools deploys Firestore triggers and as Eventarc asks for (\"Database '(default)' does not exist in region 'us-central1'. Did you mean region 'nam5'?\"). Set us-central1 (for nam5) or europe-west4 (for eur3) to follow the mapping on Google's Firestore Eventarc page instead (docs/deployment.md)."
+  default     = ""
+
+  validation {
+    condition     = var.firestore_trigger_region == "" || contains(["nam5", "eur3"], var.firestore_trigger_region) || can(regex("^[a-z]+-[a-z]+[0-9]+$", var.firestore_trigger_region))
+    error_message = "firestore_trigger_region must be empty (the database's location), nam5, eur3 or a Google Cloud region such as us-central1."
+  }
+}
+
+# --- Data: recovery and protection --------------------------------------------------------------
+
 variable "firestore_point_in_time_recovery" {
   type        = bool
-  description = "Keep 7 days of Firestore point-in-time recovery versions (billed as extra storage). Only used when this configuration creates the database."
+  description = "Keep 7 days of Firestore point-in-time recovery versions (billed as extra storage; on in production.tfvars.example). Only used when this configuration creates the database."
   default     = false
+}
+
+variable "firestore_backup_retention_days" {
+  type        = number
+  description = "Days each scheduled Firestore backup is kept; 0 (the default) schedules no backup. On in production.tfvars.example."
+  default     = 0
+
+  validation {
+    # Firestore keeps a scheduled backup at most 14 weeks.
+    condition     = var.firestore_backup_retention_days == floor(var.firestore_backup_retention_days) && var.firestore_backup_retention_days >= 0 && var.firestore_backup_retention_days <= 98
+    error_message = "firestore_backup_retention_days must be a whole number from 0 (no backups) to 98 (14 weeks, Firestore's limit)."
+  }
+}
+
+variable "firestore_backup_weekday" {
+  type        = string
+  description = "Empty (the default): a backup every day. A weekday (MONDAY ... SUNDAY): one backup a week, on that day."
+  default     = ""
+
+  validation {
+    condition     = contains(["", "MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"], var.firestore_backup_weekday)
+    error_message = "firestore_backup_weekday must be empty (daily) or a weekday in capitals, e.g. SUNDAY."
+  }
+}
+
+variable "deletion_protection" {
+  type        = bool
+  description = "Refuse to delete the OAuth client secret (the only copy of what Google was given). The Firestore database is always delete-protected and abandoned, not deleted, by terraform destroy. Set false, apply, then destroy, to remove everything on purpose."
+  default     = true
 }
 
 variable "name_prefix" {
@@ -180,14 +222,133 @@ variable "max_event_age_seconds" {
   }
 }
 
-variable "function_memory" {
-  type        = string
-  description = "Memory of each function instance, e.g. 256M, 512Mi or 1Gi."
-  default     = "256M"
+# --- Capacity: memory, CPU and per-instance concurrency of each function ---------------------------
+#
+# Today's values are the defaults: 256M, Cloud Run's CPU share for it, one request per instance.
+# Concurrency above 1 only where the code is shown thread-safe and measured (docs/operations.md,
+# "Capacity", and docs/performance.md).
+
+variable "fulfillment_capacity" {
+  type = object({
+    memory      = optional(string, "256M")
+    cpu         = optional(string)
+    concurrency = optional(number, 1)
+  })
+  description = "fulfillment: memory (e.g. 256M, 512Mi, 1Gi), cpu (vCPUs; null = Cloud Run's share for the memory, 0.167 at 256M) and concurrency (requests one instance serves at once; above 1 needs at least 1 vCPU). Unset attributes keep today's values (256M, 0.167 vCPU, 1); docs/operations.md, \"Capacity\"."
+  default     = {}
 
   validation {
-    condition     = can(regex("^[0-9]+(k|M|G|Mi|Gi)$", var.function_memory))
-    error_message = "function_memory must be a number followed by k, M, G, Mi or Gi, e.g. 256M."
+    condition     = can(regex("^[0-9]+(k|M|G|Mi|Gi)$", var.fulfillment_capacity.memory))
+    error_message = "fulfillment_capacity.memory must be a number followed by k, M, G, Mi or Gi, e.g. 256M."
+  }
+
+  validation {
+    # Cloud Run: fractional CPU from 0.08 to 1, or 1, 2, 4, 6 or 8 whole vCPUs.
+    condition     = var.fulfillment_capacity.cpu == null || try(contains([1, 2, 4, 6, 8], tonumber(var.fulfillment_capacity.cpu)) || (tonumber(var.fulfillment_capacity.cpu) >= 0.08 && tonumber(var.fulfillment_capacity.cpu) < 1), false)
+    error_message = "fulfillment_capacity.cpu must be null, a fraction from 0.08 to below 1, or 1, 2, 4, 6 or 8."
+  }
+
+  validation {
+    condition     = var.fulfillment_capacity.concurrency == floor(var.fulfillment_capacity.concurrency) && var.fulfillment_capacity.concurrency >= 1 && var.fulfillment_capacity.concurrency <= 1000
+    error_message = "fulfillment_capacity.concurrency must be a whole number from 1 to 1000."
+  }
+
+  validation {
+    condition     = var.fulfillment_capacity.concurrency == 1 || try(tonumber(var.fulfillment_capacity.cpu) >= 1, false)
+    error_message = "fulfillment_capacity.concurrency above 1 needs cpu of at least 1 (Cloud Run's rule)."
+  }
+}
+
+variable "on_device_written_capacity" {
+  type = object({
+    memory      = optional(string, "256M")
+    cpu         = optional(string)
+    concurrency = optional(number, 1)
+  })
+  description = "on_device_written: memory (e.g. 256M, 512Mi, 1Gi), cpu (vCPUs; null = Cloud Run's share for the memory, 0.167 at 256M) and concurrency (requests one instance serves at once; above 1 needs at least 1 vCPU). Unset attributes keep today's values (256M, 0.167 vCPU, 1); docs/operations.md, \"Capacity\"."
+  default     = {}
+
+  validation {
+    condition     = can(regex("^[0-9]+(k|M|G|Mi|Gi)$", var.on_device_written_capacity.memory))
+    error_message = "on_device_written_capacity.memory must be a number followed by k, M, G, Mi or Gi, e.g. 256M."
+  }
+
+  validation {
+    # Cloud Run: fractional CPU from 0.08 to 1, or 1, 2, 4, 6 or 8 whole vCPUs.
+    condition     = var.on_device_written_capacity.cpu == null || try(contains([1, 2, 4, 6, 8], tonumber(var.on_device_written_capacity.cpu)) || (tonumber(var.on_device_written_capacity.cpu) >= 0.08 && tonumber(var.on_device_written_capacity.cpu) < 1), false)
+    error_message = "on_device_written_capacity.cpu must be null, a fraction from 0.08 to below 1, or 1, 2, 4, 6 or 8."
+  }
+
+  validation {
+    condition     = var.on_device_written_capacity.concurrency == floor(var.on_device_written_capacity.concurrency) && var.on_device_written_capacity.concurrency >= 1 && var.on_device_written_capacity.concurrency <= 1000
+    error_message = "on_device_written_capacity.concurrency must be a whole number from 1 to 1000."
+  }
+
+  validation {
+    condition     = var.on_device_written_capacity.concurrency == 1 || try(tonumber(var.on_device_written_capacity.cpu) >= 1, false)
+    error_message = "on_device_written_capacity.concurrency above 1 needs cpu of at least 1 (Cloud Run's rule)."
+  }
+}
+
+variable "on_device_change_capacity" {
+  type = object({
+    memory      = optional(string, "256M")
+    cpu         = optional(string)
+    concurrency = optional(number, 1)
+  })
+  description = "on_device_change: memory (e.g. 256M, 512Mi, 1Gi), cpu (vCPUs; null = Cloud Run's share for the memory, 0.167 at 256M) and concurrency (requests one instance serves at once; above 1 needs at least 1 vCPU). Unset attributes keep today's values (256M, 0.167 vCPU, 1); docs/operations.md, \"Capacity\"."
+  default     = {}
+
+  validation {
+    condition     = can(regex("^[0-9]+(k|M|G|Mi|Gi)$", var.on_device_change_capacity.memory))
+    error_message = "on_device_change_capacity.memory must be a number followed by k, M, G, Mi or Gi, e.g. 256M."
+  }
+
+  validation {
+    # Cloud Run: fractional CPU from 0.08 to 1, or 1, 2, 4, 6 or 8 whole vCPUs.
+    condition     = var.on_device_change_capacity.cpu == null || try(contains([1, 2, 4, 6, 8], tonumber(var.on_device_change_capacity.cpu)) || (tonumber(var.on_device_change_capacity.cpu) >= 0.08 && tonumber(var.on_device_change_capacity.cpu) < 1), false)
+    error_message = "on_device_change_capacity.cpu must be null, a fraction from 0.08 to below 1, or 1, 2, 4, 6 or 8."
+  }
+
+  validation {
+    condition     = var.on_device_change_capacity.concurrency == floor(var.on_device_change_capacity.concurrency) && var.on_device_change_capacity.concurrency >= 1 && var.on_device_change_capacity.concurrency <= 1000
+    error_message = "on_device_change_capacity.concurrency must be a whole number from 1 to 1000."
+  }
+
+  validation {
+    condition     = var.on_device_change_capacity.concurrency == 1 || try(tonumber(var.on_device_change_capacity.cpu) >= 1, false)
+    error_message = "on_device_change_capacity.concurrency above 1 needs cpu of at least 1 (Cloud Run's rule)."
+  }
+}
+
+variable "account_linking_capacity" {
+  type = object({
+    memory      = optional(string, "256M")
+    cpu         = optional(string)
+    concurrency = optional(number, 1)
+  })
+  description = "account_linking: memory (e.g. 256M, 512Mi, 1Gi), cpu (vCPUs; null = Cloud Run's share for the memory, 0.167 at 256M) and concurrency (requests one instance serves at once; above 1 needs at least 1 vCPU). Unset attributes keep today's values (256M, 0.167 vCPU, 1); docs/operations.md, \"Capacity\"."
+  default     = {}
+
+  validation {
+    condition     = can(regex("^[0-9]+(k|M|G|Mi|Gi)$", var.account_linking_capacity.memory))
+    error_message = "account_linking_capacity.memory must be a number followed by k, M, G, Mi or Gi, e.g. 256M."
+  }
+
+  validation {
+    # Cloud Run: fractional CPU from 0.08 to 1, or 1, 2, 4, 6 or 8 whole vCPUs.
+    condition     = var.account_linking_capacity.cpu == null || try(contains([1, 2, 4, 6, 8], tonumber(var.account_linking_capacity.cpu)) || (tonumber(var.account_linking_capacity.cpu) >= 0.08 && tonumber(var.account_linking_capacity.cpu) < 1), false)
+    error_message = "account_linking_capacity.cpu must be null, a fraction from 0.08 to below 1, or 1, 2, 4, 6 or 8."
+  }
+
+  validation {
+    condition     = var.account_linking_capacity.concurrency == floor(var.account_linking_capacity.concurrency) && var.account_linking_capacity.concurrency >= 1 && var.account_linking_capacity.concurrency <= 1000
+    error_message = "account_linking_capacity.concurrency must be a whole number from 1 to 1000."
+  }
+
+  validation {
+    condition     = var.account_linking_capacity.concurrency == 1 || try(tonumber(var.account_linking_capacity.cpu) >= 1, false)
+    error_message = "account_linking_capacity.concurrency above 1 needs cpu of at least 1 (Cloud Run's rule)."
   }
 }
 
@@ -363,4 +524,137 @@ variable "identity_allow_self_signup" {
   type        = bool
   description = "Let end users create their own Identity Platform accounts through the client API (accounts:signUp). Off by default: the operator creates the accounts. The setting is project-wide, so turn it on if another app of this project signs users up."
   default     = false
+}
+
+# --- First apply: waits ----------------------------------------------------------------------------
+
+variable "api_propagation_wait" {
+  type        = string
+  description = "How long the first apply waits after enabling the APIs before creating what uses them (agents.tf). Only the apply that enables an API waits."
+  default     = "60s"
+
+  validation {
+    condition     = can(regex("^[0-9]+s$", var.api_propagation_wait)) && try(tonumber(trimsuffix(var.api_propagation_wait, "s")), -1) <= 600
+    error_message = "api_propagation_wait must be whole seconds like 60s, at most 600s."
+  }
+}
+
+variable "service_agent_wait" {
+  type        = string
+  description = "How long the first apply waits after the Eventarc and Pub/Sub service agents exist and hold their roles, before creating the functions, triggers and push subscription (agents.tf)."
+  default     = "60s"
+
+  validation {
+    condition     = can(regex("^[0-9]+s$", var.service_agent_wait)) && try(tonumber(trimsuffix(var.service_agent_wait, "s")), -1) <= 600
+    error_message = "service_agent_wait must be whole seconds like 60s, at most 600s."
+  }
+}
+
+variable "generate_oauth_client_secret" {
+  type        = bool
+  description = "Generate the account-linking client secret's value in Terraform (random_password) so one apply leaves a usable secret. Set false to keep adding its versions out of band (gcloud secrets versions add), e.g. on a deployment made before this option existed."
+  default     = true
+}
+
+# --- State accuracy ------------------------------------------------------------------------------
+
+variable "accuracy_schedule" {
+  type        = string
+  description = "Cloud Scheduler cron (UTC) of the state-accuracy check (a kind=accuracy message to on_device_change). Every 10 minutes by default."
+  default     = "*/10 * * * *"
+
+  validation {
+    condition     = length(split(" ", var.accuracy_schedule)) == 5
+    error_message = "accuracy_schedule must be a five-field cron expression such as */10 * * * *."
+  }
+}
+
+variable "accuracy_sample_users" {
+  type        = number
+  description = "Linked users the state-accuracy check samples per run (ACCURACY_SAMPLE_USERS); each costs one Home Graph devices:query out of the project's Home Graph budget."
+  default     = 50
+
+  validation {
+    condition     = var.accuracy_sample_users == floor(var.accuracy_sample_users) && var.accuracy_sample_users >= 1 && var.accuracy_sample_users <= 1000
+    error_message = "accuracy_sample_users must be a whole number from 1 to 1000."
+  }
+}
+
+# --- Monitoring (monitoring.tf) --------------------------------------------------------------------
+
+variable "notification_channels" {
+  type        = list(string)
+  description = "Cloud Monitoring notification channels every alert and the budget notify, as projects/PROJECT/notificationChannels/ID (create them in the console: email, SMS, PagerDuty, Slack ...). Empty: alerts still open incidents in the console."
+  default     = []
+
+  validation {
+    condition     = alltrue([for channel in var.notification_channels : can(regex("^projects/[^/]+/notificationChannels/[^/]+$", channel))])
+    error_message = "Every notification_channels entry must be projects/PROJECT/notificationChannels/ID."
+  }
+}
+
+variable "alert_email" {
+  type        = string
+  description = "Optional: an email address Terraform makes a notification channel for, notified in addition to notification_channels. Empty: none."
+  default     = ""
+
+  validation {
+    condition     = var.alert_email == "" || can(regex("^[^@\\s]+@[^@\\s]+\\.[^@\\s]+$", var.alert_email))
+    error_message = "alert_email must be empty or an email address."
+  }
+}
+
+variable "runbook_base_url" {
+  type        = string
+  description = "Optional: where you publish this repository's docs (e.g. https://github.com/ORG/REPO/blob/main); each alert then links its runbook entry in docs/operations.md. Empty: alerts name the page and section."
+  default     = ""
+
+  validation {
+    condition     = var.runbook_base_url == "" || can(regex("^https://[^\\s]+$", var.runbook_base_url))
+    error_message = "runbook_base_url must be empty or an https:// URL."
+  }
+}
+
+variable "oldest_unacked_alert_seconds" {
+  type        = number
+  description = "Alert when the oldest device-change message waiting for on_device_change is older than this."
+  default     = 600
+
+  validation {
+    condition     = var.oldest_unacked_alert_seconds >= 60 && var.oldest_unacked_alert_seconds <= 604800
+    error_message = "oldest_unacked_alert_seconds must be from 60 to 604800."
+  }
+}
+
+variable "server_error_alert_ratio" {
+  type        = number
+  description = "Alert when more than this share of a function's requests answer 5xx over 10 minutes (0.01 = 1%)."
+  default     = 0.01
+
+  validation {
+    condition     = var.server_error_alert_ratio > 0 && var.server_error_alert_ratio < 1
+    error_message = "server_error_alert_ratio must be above 0 and below 1."
+  }
+}
+
+variable "billing_account" {
+  type        = string
+  description = "Billing account id (XXXXXX-XXXXXX-XXXXXX) for an optional monthly budget on this project; empty (the default) creates none. The deploying principal needs Billing Account Costs Manager on it."
+  default     = ""
+
+  validation {
+    condition     = var.billing_account == "" || can(regex("^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$", var.billing_account))
+    error_message = "billing_account must be empty or a billing account id such as 012345-6789AB-CDEF01."
+  }
+}
+
+variable "monthly_budget" {
+  type        = number
+  description = "Monthly budget in the billing account's currency, whole units; alerts at 50%, 90% and 100% of it, and at 100% of the forecast (only with billing_account)."
+  default     = 100
+
+  validation {
+    condition     = var.monthly_budget == floor(var.monthly_budget) && var.monthly_budget >= 1
+    error_message = "monthly_budget must be a whole number of at least 1."
+  }
 }

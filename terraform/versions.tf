@@ -1,20 +1,33 @@
-# Terraform and provider versions. Bounded so a new major version never arrives unannounced.
+# Terraform and provider versions: one major of each provider, and the exact versions with their
+# checksums in .terraform.lock.hcl (committed), so every `terraform init` installs the same
+# providers. Remote state: backend.tf.example (docs/deployment.md, "State").
 terraform {
   required_version = ">= 1.5.0"
 
   required_providers {
     google = {
       source  = "hashicorp/google"
-      version = ">= 6.0, < 8.0"
+      version = "~> 7.35"
     }
-    # Only for google_project_service_identity (the Pub/Sub service agent), a beta-only resource.
+    # Only for google_project_service_identity (the Pub/Sub and Eventarc service agents), a
+    # beta-only resource.
     google-beta = {
       source  = "hashicorp/google-beta"
-      version = ">= 6.0, < 8.0"
+      version = "~> 7.34"
     }
     archive = {
       source  = "hashicorp/archive"
-      version = ">= 2.4, < 3.0"
+      version = "~> 2.4"
+    }
+    # The account-linking client secret (main.tf).
+    random = {
+      source  = "hashicorp/random"
+      version = "~> 3.6"
+    }
+    # Waits for API enablement and service agents to propagate (agents.tf).
+    time = {
+      source  = "hashicorp/time"
+      version = "~> 0.12"
     }
   }
 }
@@ -29,10 +42,10 @@ provider "google-beta" {
   region  = var.region
 }
 
-# The Identity Toolkit and API Keys APIs (identity.tf) refuse end-user Application Default
+# The Identity Toolkit, API Keys and Billing Budgets APIs refuse end-user Application Default
 # Credentials (gcloud auth application-default login) unless a request names a quota project, and
 # the provider does not take it from the ADC file. This alias sends X-Goog-User-Project = the
-# deployment project, for those two resources only.
+# deployment project, for those resources only.
 provider "google" {
   alias = "quota"
 

@@ -12,7 +12,12 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 # docs/traits.md is written separately; until it exists, links to it are skipped.
 PENDING = {ROOT / "docs" / "traits.md"}
 # Named by the deployment guide, made by the operator or by Terraform: never in the checkout.
-GENERATED = {"terraform/terraform.tfvars", "terraform/.terraform"}
+GENERATED = {
+    "terraform/terraform.tfvars",
+    "terraform/.terraform",
+    "terraform/backend.tf",
+    "terraform/terraform.tfstate",
+}
 
 FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)\)")

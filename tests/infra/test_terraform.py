@@ -9,17 +9,24 @@ import json
 import re
 import shutil
 import subprocess
-from pathlib import Path
 from typing import Any
 
-import hcl2
 import pytest
 
 from functions.core import store
 from functions.core.config import ENV_VARS
+from tests.infra.terraform_config import (
+    ROOT,
+    TERRAFORM,
+    config,
+    data_sources,
+    local_values,
+    named,
+    one,
+    resolve,
+    resources,
+)
 
-ROOT = Path(__file__).resolve().parents[2]
-TERRAFORM = ROOT / "terraform"
 CHECKOV = ROOT / ".venv-checkov" / "bin" / "checkov"
 FUNCTION = "google_cloudfunctions2_function"
 # The one resource declaring every function: for_each over local.functions, keyed by entry point.
@@ -56,8 +63,13 @@ EXPECTED_ENV = {
         "MAX_EVENT_AGE_SECONDS",
         "HOMEGRAPH_CALLS_PER_MINUTE",
         "HOMEGRAPH_REQUEST_SYNC_SHARE",
+        "ACCURACY_SAMPLE_USERS",
     },
 }
+# Settings Terraform deploys ahead of the code that reads them (issue 19: the state-accuracy check
+# in on_device_change reads ACCURACY_SAMPLE_USERS). Until functions/core/config.py has one, the
+# tests accept it and print it as pending; once it has, it is checked like every other.
+PENDING_SETTINGS = {"ACCURACY_SAMPLE_USERS"}
 # Settings that are secrets: Secret Manager secret environment variables, never plain ones.
 EXPECTED_SECRET_ENV = {"account_linking": {"OAUTH_CLIENT_SECRET"}}
 # Settings only the local stack uses (Home Graph stand-in, Auth emulator); never deployed.
@@ -81,6 +93,8 @@ BUILD = {
         }
     ],
 }
+# What every function waits for on a first apply: the APIs and the service agents (agents.tf).
+FIRST_APPLY = {"${time_sleep.apis}", "${time_sleep.service_agents}"}
 EXPECTED_FUNCTIONS: dict[str, dict[str, Any]] = {
     "fulfillment": {
         "name": "${var.name_prefix}-fulfillment",
@@ -90,9 +104,13 @@ EXPECTED_FUNCTIONS: dict[str, dict[str, Any]] = {
             "max_instance_count": "${var.fulfillment_max_instances}",
             "ingress_settings": "ALLOW_ALL",
             "service_account_email": "${google_service_account.fulfillment.email}",
+            "available_memory": "${var.fulfillment_capacity.memory}",
+            "available_cpu": "${var.fulfillment_capacity.cpu}",
+            "max_instance_request_concurrency": "${var.fulfillment_capacity.concurrency}",
         },
         "event_trigger": None,
         "needs": {
+            *FIRST_APPLY,
             "${google_project_iam_member.build}",
             "${google_artifact_registry_repository_iam_member.build_writer}",
             "${google_firestore_database.this}",
@@ -105,6 +123,9 @@ EXPECTED_FUNCTIONS: dict[str, dict[str, Any]] = {
             "max_instance_count": "${var.event_max_instances}",
             "ingress_settings": "ALLOW_INTERNAL_ONLY",
             "service_account_email": "${google_service_account.on_device_written.email}",
+            "available_memory": "${var.on_device_written_capacity.memory}",
+            "available_cpu": "${var.on_device_written_capacity.cpu}",
+            "max_instance_request_concurrency": "${var.on_device_written_capacity.concurrency}",
         },
         "event_trigger": {
             "trigger_region": "${local.firestore_trigger_region}",
@@ -121,6 +142,7 @@ EXPECTED_FUNCTIONS: dict[str, dict[str, Any]] = {
             ],
         },
         "needs": {
+            *FIRST_APPLY,
             "${google_project_iam_member.build}",
             "${google_artifact_registry_repository_iam_member.build_writer}",
             "${google_project_iam_member.device_written_trigger_receiver}",
@@ -135,9 +157,13 @@ EXPECTED_FUNCTIONS: dict[str, dict[str, Any]] = {
             "max_instance_count": "${var.event_max_instances}",
             "ingress_settings": "ALLOW_INTERNAL_ONLY",
             "service_account_email": "${google_service_account.on_device_change.email}",
+            "available_memory": "${var.on_device_change_capacity.memory}",
+            "available_cpu": "${var.on_device_change_capacity.cpu}",
+            "max_instance_request_concurrency": "${var.on_device_change_capacity.concurrency}",
         },
         "event_trigger": None,
         "needs": {
+            *FIRST_APPLY,
             "${google_project_iam_member.build}",
             "${google_artifact_registry_repository_iam_member.build_writer}",
             "${google_firestore_database.this}",
@@ -150,12 +176,17 @@ EXPECTED_FUNCTIONS: dict[str, dict[str, Any]] = {
             "max_instance_count": "${var.account_linking_max_instances}",
             "ingress_settings": "ALLOW_ALL",
             "service_account_email": "${google_service_account.account_linking.email}",
+            "available_memory": "${var.account_linking_capacity.memory}",
+            "available_cpu": "${var.account_linking_capacity.cpu}",
+            "max_instance_request_concurrency": "${var.account_linking_capacity.concurrency}",
         },
         "event_trigger": None,
         "needs": {
+            *FIRST_APPLY,
             "${google_project_iam_member.build}",
             "${google_artifact_registry_repository_iam_member.build_writer}",
             "${google_secret_manager_secret_iam_member.account_linking_client_secret}",
+            "${google_secret_manager_secret_version.oauth_client_secret}",
             "${google_project_iam_member.account_linking_firestore}",
             "${google_identity_platform_config.this}",
             "${google_firestore_database.this}",
@@ -176,68 +207,6 @@ EXPECTED_DECORATOR = {
 # --- parsing -----------------------------------------------------------------------------------
 
 
-@functools.cache
-def config() -> dict[str, list[Any]]:
-    """Every top-level block of every .tf file, merged: {"resource": [...], "variable": [...]}."""
-    options = hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
-    merged: dict[str, list[Any]] = {}
-    for path in sorted(TERRAFORM.glob("*.tf")):
-        with path.open() as file:
-            parsed = hcl2.load(file, serialization_options=options)
-        for key, blocks in parsed.items():
-            if not key.startswith("__"):
-                merged.setdefault(key, []).extend(blocks)
-    return merged
-
-
-def resources(kind: str) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for block in config().get("resource", []):
-        found.update(block.get(kind, {}))
-    return found
-
-
-def data_sources(kind: str) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    for block in config().get("data", []):
-        found.update(block.get(kind, {}))
-    return found
-
-
-def named(block_kind: str) -> dict[str, dict[str, Any]]:
-    """Variables or outputs by name."""
-    found: dict[str, dict[str, Any]] = {}
-    for block in config().get(block_kind, []):
-        found.update({k: v for k, v in block.items() if not k.startswith("__")})
-    return found
-
-
-def local_values() -> dict[str, Any]:
-    found: dict[str, Any] = {}
-    for block in config().get("locals", []):
-        found.update({k: v for k, v in block.items() if not k.startswith("__")})
-    return found
-
-
-def one(body: dict[str, Any], key: str) -> dict[str, Any]:
-    """The single nested block `key` of a resource body."""
-    blocks = body.get(key)
-    assert isinstance(blocks, list) and len(blocks) == 1, f"expected one {key} block"
-    block: dict[str, Any] = blocks[0]
-    return block
-
-
-def resolve(value: Any) -> Any:
-    """Follow a bare ${local.x} / ${var.x} reference to its literal (a local or a default)."""
-    for _ in range(10):
-        match = re.fullmatch(r"\$\{(local|var)\.(\w+)\}", value) if isinstance(value, str) else None
-        if not match:
-            return value
-        kind, name = match.groups()
-        value = local_values()[name] if kind == "local" else named("variable")[name]["default"]
-    return value
-
-
 def address(entry_point: str) -> str:
     """The Terraform address of one function instance."""
     return f'{FUNCTIONS}["{entry_point}"]'
@@ -255,7 +224,9 @@ def substitute(value: Any, scope: dict[str, Any]) -> Any:
     def lookup(path: str) -> Any:
         root, *attributes = path.split(".")
         found = scope[root]
-        for attribute in attributes:
+        for index, attribute in enumerate(attributes):
+            if isinstance(found, str):  # a reference: the rest are its attributes
+                return f"{found[:-1]}.{'.'.join(attributes[index:])}}}"
             found = found[attribute]
         return found
 
@@ -419,11 +390,7 @@ def test_each_function_keeps_its_settings(entry_point: str) -> None:
     secret_names = {s["key"] for s in service.pop("secret_environment_variables", [])}
     assert env_names == EXPECTED_ENV[entry_point]
     assert secret_names == EXPECTED_SECRET_ENV.get(entry_point, set())
-    assert service == {
-        **expected["service"],
-        "available_memory": "${var.function_memory}",
-        "all_traffic_on_latest_revision": True,
-    }
+    assert service == {**expected["service"], "all_traffic_on_latest_revision": True}
 
     if expected["event_trigger"] is None:
         assert "event_trigger" not in function
@@ -449,7 +416,7 @@ def test_entry_point_is_a_top_level_function_of_main_py(entry_point: str) -> Non
 @pytest.mark.parametrize("entry_point", sorted(EXPECTED_ENV))
 def test_environment_variables_are_config_names(entry_point: str) -> None:
     names = set(env(entry_point))
-    unknown = names - set(ENV_VARS.values())
+    unknown = names - set(ENV_VARS.values()) - PENDING_SETTINGS
     assert not unknown, f"{entry_point} sets {unknown}, which functions/core/config.py never reads"
     assert {"GOOGLE_CLOUD_PROJECT", "FIRESTORE_DATABASE"} <= names
     assert names == EXPECTED_ENV[entry_point]
@@ -457,6 +424,15 @@ def test_environment_variables_are_config_names(entry_point: str) -> None:
     assert secrets == EXPECTED_SECRET_ENV.get(entry_point, set())
     assert not secrets - set(ENV_VARS.values()), f"{entry_point}: unknown secret settings"
     assert not secrets & names, f"{entry_point}: a secret must not also be a plain variable"
+
+
+def test_pending_settings_are_reported() -> None:
+    """Settings deployed ahead of the code: each is deployed, and named while config.py lacks it."""
+    deployed = set().union(*EXPECTED_ENV.values())
+    assert deployed >= PENDING_SETTINGS
+    pending = sorted(PENDING_SETTINGS - set(ENV_VARS.values()))
+    if pending:
+        print(f"settings deployed ahead of functions/core/config.py (pending): {pending}")
 
 
 def test_every_tuning_value_comes_from_a_validated_variable() -> None:
@@ -488,12 +464,24 @@ def test_firestore_trigger_watches_the_stores_device_documents() -> None:
     assert ingress == "ALLOW_INTERNAL_ONLY"
 
 
-def test_trigger_region_follows_the_firestore_location() -> None:
+def test_trigger_region_is_the_database_location_unless_the_operator_sets_it() -> None:
+    """firebase-tools and Eventarc's own refusal point at the database's location (nam5); the
+    Eventarc page's mapping (nam5 -> us-central1) is one variable away (docs/deployment.md)."""
     function = functions_by_entry_point()["on_device_written"]
     assert one(function, "event_trigger")["trigger_region"] == "${local.firestore_trigger_region}"
-    regions = local_values()["firestore_trigger_regions"]
-    assert regions == {"nam5": "us-central1", "eur3": "europe-west4"}
-    assert "var.firestore_location" in local_values()["firestore_trigger_region"]
+    (trigger,) = resources("google_eventarc_trigger").values()
+    assert trigger["location"] == "${local.firestore_trigger_region}"
+    expression = local_values()["firestore_trigger_region"]
+    assert expression == (
+        '${var.firestore_trigger_region != "" ? var.firestore_trigger_region'
+        " : var.firestore_location}"
+    )
+    variable = named("variable")["firestore_trigger_region"]
+    assert variable["default"] == ""
+    assert "validation" in variable
+    assert "firestore_trigger_regions" not in local_values(), "no hidden mapping any more"
+    outputs = named("output")
+    assert outputs["firestore_trigger_region"]["value"] == "${local.firestore_trigger_region}"
 
 
 def test_device_records_reach_on_device_written_through_a_second_trigger() -> None:
@@ -551,7 +539,7 @@ def test_device_records_reach_on_device_written_through_a_second_trigger() -> No
 
 def test_a_sweep_message_reaches_on_device_change_every_minute() -> None:
     assert "cloudscheduler.googleapis.com" in local_values()["services"]
-    (job,) = resources("google_cloud_scheduler_job").values()
+    job = resources("google_cloud_scheduler_job")["sweep"]
     assert job["schedule"] == "* * * * *"
     assert job["region"] == "${var.region}"
     target = one(job, "pubsub_target")
@@ -561,6 +549,23 @@ def test_a_sweep_message_reaches_on_device_change_every_minute() -> None:
     assert target["data"] == '${base64encode("{}")}'
     pipeline = (ROOT / "functions" / "homegraph" / "pipeline.py").read_text()
     assert '"kind") == "sweep"' in pipeline, "on_device_change no longer reads kind=sweep"
+
+
+def test_an_accuracy_message_reaches_on_device_change_on_its_schedule() -> None:
+    """The state-accuracy check (issue 19's interface): kind=accuracy on the device-changes
+    topic, every 10 minutes by default, sampling ACCURACY_SAMPLE_USERS users (default 50)."""
+    jobs = resources("google_cloud_scheduler_job")
+    assert set(jobs) == {"sweep", "accuracy"}
+    job = jobs["accuracy"]
+    assert job["schedule"] == "${var.accuracy_schedule}"
+    assert resolve(job["schedule"]) == "*/10 * * * *"
+    target = one(job, "pubsub_target")
+    assert target["topic_name"] == one(jobs["sweep"], "pubsub_target")["topic_name"]
+    assert target["attributes"] == {"kind": "accuracy"}
+    assert (
+        env("on_device_change")["ACCURACY_SAMPLE_USERS"] == "${tostring(var.accuracy_sample_users)}"
+    )
+    assert named("variable")["accuracy_sample_users"]["default"] == 50
 
 
 def test_the_sweep_query_has_its_composite_index() -> None:
@@ -604,11 +609,12 @@ def test_bookkeeping_expires_through_ttl_policies() -> None:
         FAILURES: "expiresAt",
         REQUESTS: "expiresAt",
         CODES: "expiresAt",
+        store.TOKENS: "expiresAt",
     }
     assert local_values()["ttl_fields"] == expected
     code = {
         "expireAt": ("devices/backend.py", "homegraph/ledger.py"),
-        "expiresAt": ("oauth/records.py", "oauth/server.py", "oauth/grants.py"),
+        "expiresAt": ("oauth/records.py", "oauth/server.py", "core/tokens.py"),
     }
     for field, modules in code.items():
         for module in modules:
@@ -817,19 +823,28 @@ def test_every_output_is_described_and_none_is_secret() -> None:
 
 
 def test_no_secret_value_lives_in_terraform() -> None:
+    """No secret in variables or outputs; the client secret's one version takes its data from a
+    generated random_password (so one apply works), never from a literal or a variable."""
     for name, body in named("variable").items():
         if re.search(r"secret|password|token_value|client_secret", name):
-            assert "default" not in body, f"variable {name} must not have a default"
-    for version in resources("google_secret_manager_secret_version").values():
-        data = str(version.get("secret_data", ""))
-        assert data.startswith("${"), "a secret version's data must never be a literal"
-    secrets = resources("google_secret_manager_secret")
-    assert secrets, "the OAuth client secret is provisioned"
-    # The value is added out of band: no version resource, and no data source that would copy
-    # the payload into the state.
-    assert not resources("google_secret_manager_secret_version")
+            # Only a switch may have a default: no variable carries a secret value.
+            assert "default" not in body or body.get("type") == "bool", (
+                f"variable {name} must not have a default"
+            )
+    versions = resources("google_secret_manager_secret_version")
+    assert list(versions) == ["oauth_client_secret"]
+    version = versions["oauth_client_secret"]
+    assert version["secret_data"] == "${random_password.oauth_client_secret[0].result}"
+    assert version["count"] == "${var.generate_oauth_client_secret ? 1 : 0}"
+    password = resources("random_password")["oauth_client_secret"]
+    assert password["count"] == version["count"]
+    assert password["length"] >= 43, "at least 256 bits of letters and digits"
+    assert named("variable")["generate_oauth_client_secret"]["default"] is True
+    # No data source copies a payload into the state, and no output or variable carries one.
     assert not data_sources("google_secret_manager_secret_version")
     assert not data_sources("google_secret_manager_secret_version_access")
+    text = "\n".join(p.read_text() for p in TERRAFORM.glob("*.tf"))
+    assert text.count("random_password.oauth_client_secret[0].result") == 1
 
 
 def test_the_client_secret_comes_from_secret_manager() -> None:
@@ -986,7 +1001,67 @@ def test_terraform_is_formatted() -> None:
 
 def test_every_setting_but_the_local_ones_is_deployed() -> None:
     deployed = set().union(*EXPECTED_ENV.values(), *EXPECTED_SECRET_ENV.values())
-    assert deployed == set(ENV_VARS.values()) - LOCAL_ONLY
+    assert deployed - PENDING_SETTINGS == set(ENV_VARS.values()) - LOCAL_ONLY - PENDING_SETTINGS
     text = "\n".join(p.read_text() for p in TERRAFORM.glob("*.tf"))
     for name in LOCAL_ONLY:
         assert name not in text, f"{name} is local-only and must never be deployed"
+
+
+# --- capacity, recovery, protection -----------------------------------------------------------
+
+
+@pytest.mark.parametrize("entry_point", sorted(EXPECTED_ENV))
+def test_each_function_has_capacity_knobs_with_todays_defaults(entry_point: str) -> None:
+    """Memory, CPU and concurrency per function; unset, they are today's values (256M, Cloud
+    Run's CPU share for it, one request per instance), and each is validated."""
+    variable = named("variable")[f"{entry_point}_capacity"]
+    assert variable["type"] == (
+        '${object({memory = optional(string, "256M"), cpu = optional(string), '
+        "concurrency = optional(number, 1)})}"
+    )
+    assert variable["default"] == {}
+    rules = " ".join(v["condition"] for v in variable["validation"])
+    for attribute in ("memory", "cpu", "concurrency"):
+        assert f"var.{entry_point}_capacity.{attribute}" in rules, attribute
+    # Cloud Run refuses concurrency above 1 below 1 vCPU: so does the variable.
+    assert any(
+        "concurrency == 1 ||" in v["condition"] and "cpu" in v["condition"]
+        for v in variable["validation"]
+    )
+    assert (
+        local_values()["functions"][entry_point]["capacity"] == f"${{var.{entry_point}_capacity}}"
+    )
+    assert "function_memory" not in named("variable"), "one memory setting per function"
+
+
+def test_recovery_is_a_setting_and_on_in_the_production_profile() -> None:
+    variables = named("variable")
+    assert variables["firestore_point_in_time_recovery"]["default"] is False
+    assert variables["firestore_backup_retention_days"]["default"] == 0
+    (database,) = resources("google_firestore_database").values()
+    assert database["point_in_time_recovery_enablement"] == (
+        '${var.firestore_point_in_time_recovery ? "POINT_IN_TIME_RECOVERY_ENABLED"'
+        ' : "POINT_IN_TIME_RECOVERY_DISABLED"}'
+    )
+    schedule = resources("google_firestore_backup_schedule")["this"]
+    assert schedule["count"] == "${var.firestore_backup_retention_days > 0 ? 1 : 0}"
+    assert schedule["retention"] == "${var.firestore_backup_retention_days * 86400}s"
+    assert schedule["database"] == "${var.firestore_database}"
+    recurrences = {name for block in schedule["dynamic"] for name in block}
+    assert recurrences == {"daily_recurrence", "weekly_recurrence"}
+
+    profile = (TERRAFORM / "production.tfvars.example").read_text()
+    settings = dict(re.findall(r"^(\w+)\s*=\s*(\S+)", profile, re.MULTILINE))
+    assert settings["firestore_point_in_time_recovery"] == "true"
+    assert int(settings["firestore_backup_retention_days"]) > 0
+    assert settings["deletion_protection"] == "true"
+    assert set(settings) <= set(variables), "the profile sets only declared variables"
+
+
+def test_data_is_delete_protected() -> None:
+    (database,) = resources("google_firestore_database").values()
+    assert database["delete_protection_state"] == "DELETE_PROTECTION_ENABLED"
+    assert database["deletion_policy"] == "ABANDON"
+    secret = resources("google_secret_manager_secret")["oauth_client_secret"]
+    assert secret["deletion_protection"] == "${var.deletion_protection}"
+    assert named("variable")["deletion_protection"]["default"] is True

@@ -1,11 +1,12 @@
 """terraform/*.tf names only resource types, arguments and blocks that the google provider has, in
-every major version versions.tf allows, and sets every required argument.
+the version terraform/.terraform.lock.hcl locks (one major is allowed), and sets every required
+argument; the lock file pins every provider with its checksums.
 
-`terraform validate` needs the provider downloaded; this check does not. The CDK for Terraform
-bindings on PyPI (pinned in requirements-schema.txt, one per major) carry the provider's schema as
-a jsii assembly, a JSON file inside the wheel. `make schema` downloads the wheels into
-.terraform-schema/ (nothing is installed, no node); the first run here reads each assembly and
-caches the part it needs as JSON next to the wheel (about 1 MB each; some 15 s, once).
+`terraform validate` needs the provider downloaded; this check does not. The CDK Terrain bindings
+on PyPI (pinned in requirements-schema.txt: the locked version's) carry the provider's schema as a
+jsii assembly, a JSON file inside the wheel. `make schema` downloads the wheel into
+.terraform-schema/ (nothing is installed, no node); the first run here reads the assembly and
+caches the part it needs as JSON next to the wheel (about 1 MB; some 15 s, once).
 """
 
 import functools
@@ -153,17 +154,41 @@ def blocks() -> list[tuple[str, str, str, dict[str, Any]]]:
     return found
 
 
-def allowed_majors() -> set[int]:
-    """The google provider majors versions.tf allows (">= 6.0, < 8.0" -> {6, 7})."""
+def constraint(provider: str) -> str:
+    """The version constraint versions.tf gives hashicorp/<provider>."""
     text = (TERRAFORM / "versions.tf").read_text()
-    constraint = re.search(
-        r'google\s*=\s*\{[^}]*source\s*=\s*"hashicorp/google"[^}]*version\s*=\s*"([^"]+)"', text
+    found = re.search(
+        rf'\b{re.escape(provider)}\s*=\s*\{{[^}}]*source\s*=\s*"hashicorp/{re.escape(provider)}"'
+        r'[^}]*version\s*=\s*"([^"]+)"',
+        text,
     )
-    assert constraint, "versions.tf: no version constraint for hashicorp/google"
-    low = re.search(r">=\s*(\d+)", constraint.group(1))
-    high = re.search(r"<\s*(\d+)(?:\.0)*\s*(?:,|$)", constraint.group(1))
-    assert low and high, f"cannot read the constraint {constraint.group(1)!r}"
+    assert found, f"versions.tf: no version constraint for hashicorp/{provider}"
+    return found.group(1)
+
+
+def allowed_majors(text: str) -> set[int]:
+    """The majors a constraint allows: "~> 7.35" -> {7}, ">= 6.0, < 8.0" -> {6, 7}."""
+    pessimistic = re.fullmatch(r"~>\s*(\d+)\.\d+", text.strip())
+    if pessimistic:
+        return {int(pessimistic.group(1))}
+    low = re.search(r">=\s*(\d+)", text)
+    high = re.search(r"<\s*(\d+)(?:\.0)*\s*(?:,|$)", text)
+    assert low and high, f"cannot read the constraint {text!r}"
     return set(range(int(low.group(1)), int(high.group(1))))
+
+
+def locked() -> dict[str, dict[str, Any]]:
+    """terraform/.terraform.lock.hcl: provider source -> version, constraints, hashes."""
+    options = hcl2.SerializationOptions(strip_string_quotes=True, explicit_blocks=False)
+    parsed = hcl2.loads(
+        (TERRAFORM / ".terraform.lock.hcl").read_text(), serialization_options=options
+    )
+    found = {}
+    for block in parsed.get("provider", []):
+        for source, body in block.items():
+            if not source.startswith("__"):
+                found[source.strip('"')] = {k: v for k, v in body.items() if not k.startswith("__")}
+    return found
 
 
 def _is_block(value: Any) -> bool:
@@ -260,11 +285,42 @@ def _count(body: dict[str, Any]) -> int:
 # --- the tests -----------------------------------------------------------------------------------
 
 
-def test_the_pinned_bindings_cover_every_allowed_major() -> None:
-    majors = {int(v.split(".")[0]) for v in provider_schemas()}
-    assert majors == allowed_majors(), (
-        f"requirements-schema.txt covers google {sorted(provider_schemas())}; "
-        f"versions.tf allows majors {sorted(allowed_majors())}: pin one bindings wheel per major"
+def test_one_major_of_each_provider_is_allowed() -> None:
+    for provider in ("google", "google-beta", "archive", "random", "time"):
+        majors = allowed_majors(constraint(provider))
+        assert len(majors) == 1, f"{provider}: {constraint(provider)!r} allows majors {majors}"
+    assert allowed_majors(constraint("google")) == allowed_majors(constraint("google-beta"))
+
+
+def test_the_lock_file_pins_every_provider_with_its_checksums() -> None:
+    """Each required provider is locked at a version its constraint allows, recorded with that
+    constraint, with zh: hashes (the registry's checksums of every platform's package) and h1:
+    hashes (of the unpacked package, for the platforms it was installed on)."""
+    lock = locked()
+    text = (TERRAFORM / "versions.tf").read_text()
+    required = set(re.findall(r'source\s*=\s*"hashicorp/([\w-]+)"', text))
+    assert {f"registry.terraform.io/hashicorp/{p}" for p in required} == set(lock)
+    for provider in required:
+        entry = lock[f"registry.terraform.io/hashicorp/{provider}"]
+        wanted = constraint(provider)
+        assert entry["constraints"] == wanted, provider
+        low = re.fullmatch(r"~>\s*(\d+)\.(\d+)", wanted)
+        assert low, f"{provider}: expected a ~> X.Y constraint, not {wanted!r}"
+        version = tuple(int(part) for part in entry["version"].split("."))
+        assert version[0] == int(low.group(1)) and version[1] >= int(low.group(2)), provider
+        hashes = entry["hashes"]
+        assert [h for h in hashes if h.startswith("h1:")], f"{provider}: no h1: hash"
+        zh = [h for h in hashes if h.startswith("zh:")]
+        assert len(zh) >= 10, f"{provider}: {len(zh)} zh: hashes, expected one per platform"
+        assert all(re.fullmatch(r"zh:[0-9a-f]{64}", h) for h in zh), provider
+        assert all(re.fullmatch(r"h1:[A-Za-z0-9+/]{43}=", h) for h in hashes if h[:3] == "h1:")
+
+
+def test_the_schema_checked_is_the_locked_google_version() -> None:
+    version = locked()["registry.terraform.io/hashicorp/google"]["version"]
+    assert set(provider_schemas()) == {version}, (
+        f"requirements-schema.txt gives google {sorted(provider_schemas())}; the lock file "
+        f"installs {version}: pin the bindings wheel of the locked version"
     )
 
 
@@ -274,10 +330,20 @@ def test_every_block_but_the_beta_only_ones_is_checked() -> None:
         for kind, type_name, name, body in blocks()
         if (kind, type_name, name, body) not in checked_blocks()
     ]
-    # archive_file is the archive provider's; the beta-only types are listed above.
-    allowed = {"data.archive_file.source"} | {
-        address(k, t, n) for k, t, n, b in blocks() if is_beta_only(t, b)
+    # archive_file, time_sleep and random_password are the archive, time and random providers';
+    # the beta-only types are listed above.
+    others = {address(k, t, n) for k, t, n, _ in blocks() if t.split("_")[0] in {"time", "random"}}
+    assert others == {
+        "time_sleep.apis",
+        "time_sleep.service_agents",
+        "time_sleep.log_metrics",
+        "random_password.oauth_client_secret",
     }
+    allowed = (
+        {"data.archive_file.source"}
+        | others
+        | {address(k, t, n) for k, t, n, b in blocks() if is_beta_only(t, b)}
+    )
     assert set(unchecked) == allowed, unchecked
     assert len(checked_blocks()) >= 40
 
@@ -290,8 +356,8 @@ def test_beta_only_types_are_still_beta_only() -> None:
             )
 
 
-@pytest.mark.parametrize("major", [6, 7])
-def test_arguments_and_blocks_exist_in_the_provider_schema(major: int) -> None:
+def test_arguments_and_blocks_exist_in_the_provider_schema() -> None:
+    (major,) = allowed_majors(constraint("google"))
     versions = [v for v in provider_schemas() if v.startswith(f"{major}.")]
     assert versions, f"no bindings for google {major}.x in requirements-schema.txt"
     for version in versions:
