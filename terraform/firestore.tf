@@ -5,11 +5,12 @@ locals {
   # Collection group => the timestamp field after which Firestore's TTL policy deletes a document
   # (within about a day of it; readers still check expiry themselves).
   #   commands, events   records under devices (functions/devices/backend.py,
-  #                      functions/homegraph/records.py)
-  #   homegraphQuota     the Home Graph call counters (functions/homegraph/ledger.py, quota.py)
+  #                      functions/on_device_change/ledger.py)
+  #   homegraphQuota     the Home Graph call counters (functions/on_device_change/ledger.py,
+  #                      quota.py)
   #   signInFailures     account linking's failure counters, authRequests its pending sign-ins,
-  #   authRequests,      authCodes its authorization codes (functions/oauth/records.py,
-  #   authCodes          server.py, grants.py)
+  #   authRequests,      authCodes its authorization codes (functions/account_linking/records.py,
+  #   authCodes          throttle.py, grants.py)
   #   tokens             access and refresh token records (functions/core/tokens.py record(),
   #                      every writer goes through it): deleted once past their own expiresAt.
   #                      An access token record goes a day or so after its hour; a used or
@@ -27,7 +28,7 @@ locals {
   }
 }
 
-# The sweep's query (functions/homegraph/records.py overdue_commands): confirmed command records of
+# The sweep's query (functions/on_device_change/firestore_ledger.py overdue_commands): confirmed command records of
 # every device without an outcome past their deadline.
 resource "google_firestore_index" "commands_sweep" {
   project     = var.project_id
@@ -89,27 +90,6 @@ resource "google_firestore_field" "commands_outcome" {
       order       = "ASCENDING"
       query_scope = "COLLECTION_GROUP"
     }
-  }
-
-  depends_on = [time_sleep.apis, google_firestore_database.this]
-}
-
-# The sweep's safety net (functions/homegraph/records.py stale_reports): states still pending in
-# any user's Report State outbox long after they were staged, whose messages were lost.
-resource "google_firestore_index" "outbox_stale" {
-  project     = var.project_id
-  database    = var.firestore_database
-  collection  = "reportState"
-  query_scope = "COLLECTION_GROUP"
-
-  fields {
-    field_path = "pending"
-    order      = "ASCENDING"
-  }
-
-  fields {
-    field_path = "version"
-    order      = "ASCENDING"
   }
 
   depends_on = [time_sleep.apis, google_firestore_database.this]

@@ -92,13 +92,15 @@ locals {
         GOOGLE_CLOUD_PROJECT              = var.project_id
         FIRESTORE_DATABASE                = var.firestore_database
         REQUEST_SYNC_MIN_INTERVAL_SECONDS = tostring(var.request_sync_min_interval_seconds)
-        REPORT_STATE_MIN_INTERVAL_SECONDS = tostring(var.report_state_min_interval_seconds)
         HOMEGRAPH_TIMEOUT_SECONDS         = tostring(var.homegraph_timeout_seconds)
         HOMEGRAPH_RETRY_SECONDS           = tostring(var.homegraph_retry_seconds)
         NEW_USER_GRACE_SECONDS            = tostring(var.new_user_grace_seconds)
         MAX_EVENT_AGE_SECONDS             = tostring(var.max_event_age_seconds)
         HOMEGRAPH_CALLS_PER_MINUTE        = tostring(var.homegraph_calls_per_minute)
         HOMEGRAPH_REQUEST_SYNC_SHARE      = tostring(var.homegraph_request_sync_share)
+        # No Home Graph call starts so late that Pub/Sub would deliver the message again while it
+        # runs (the push subscription's ack deadline, pubsub.tf, is this timeout too).
+        MESSAGE_DEADLINE_SECONDS = tostring(var.event_timeout_seconds)
         # The state-accuracy check (a kind=accuracy message, pubsub.tf): users sampled per run.
         ACCURACY_SAMPLE_USERS = tostring(var.accuracy_sample_users)
       }

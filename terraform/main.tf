@@ -13,7 +13,7 @@ locals {
   # region", has the evidence). For a nam5 database that is "nam5", as firebase-tools deploys it.
   firestore_trigger_region = var.firestore_trigger_region != "" ? var.firestore_trigger_region : var.firestore_location
 
-  # The device documents the product watches: functions/core/store.py USERS / DEVICES.
+  # The device documents the product watches: functions/core/paths.py USERS / DEVICES.
   device_document_pattern = "users/{userId}/devices/{deviceId}"
   # And the records under them: command records (commands) and device events (events). One
   # segment deeper, so the device trigger never sees them; on_device_written dispatches by path.

@@ -143,17 +143,6 @@ variable "request_sync_min_interval_seconds" {
   }
 }
 
-variable "report_state_min_interval_seconds" {
-  type        = number
-  description = "Minimum time between two Report State calls for one user; states staged meanwhile fold into the next call (REPORT_STATE_MIN_INTERVAL_SECONDS)."
-  default     = 1
-
-  validation {
-    condition     = var.report_state_min_interval_seconds >= 0 && var.report_state_min_interval_seconds <= 30
-    error_message = "report_state_min_interval_seconds must be between 0 and 30."
-  }
-}
-
 variable "homegraph_timeout_seconds" {
   type        = number
   description = "Timeout of one Home Graph API call; a call that takes longer counts as a transient failure (HOMEGRAPH_TIMEOUT_SECONDS)."

@@ -47,6 +47,11 @@ def bind(**fields: Any) -> None:
     _context.set({**_context.get({}), **fields})
 
 
+def bound(name: str) -> Any:
+    """A field of the request context, or None."""
+    return _context.get({}).get(name)
+
+
 def unbind(*names: str) -> None:
     """Drop fields from the request context."""
     _context.set({k: v for k, v in _context.get({}).items() if k not in names})

@@ -12,7 +12,7 @@ PIN) and before anything is written. Google resends the command with ``challenge
 (logged), so the command still needs the user's explicit yes.
 """
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -71,16 +71,27 @@ def challenge_needed(kind: str) -> dict[str, Any]:
 TOO_MANY = {"status": "ERROR", "errorCode": "tooManyFailedAttempts"}
 
 
+PinCheck = Callable[[Mapping[str, Any], str], bool]
+
+
 @dataclass
 class Verifier:
-    """Checks one request's answers against the user's PIN record; checks a PIN once per request
-    and counts one failure per request, however many devices asked for it."""
+    """Checks one request's answers against the user's PIN record.
+
+    A request tests at most one PIN: the first one it offers (one scrypt check; ``check`` may
+    remember its result across the request's commit retries). The same PIN offered again for
+    other devices is that one attempt; any other PIN in the same request counts as one more wrong
+    attempt, untested. The count runs within the request, so the request that reaches the bound
+    locks the PIN at once and nothing after it in the request is checked."""
 
     record: Mapping[str, Any] | None
     now: datetime
+    check: PinCheck = pins.matches
     update: dict[str, Any] | None = None
     """What to write to the PIN document (failures, lock), or None."""
-    _checked: dict[str, bool] = field(default_factory=dict)
+    _tested: str | None = None
+    _right: bool = False
+    _wrong: set[str] = field(default_factory=set)
 
     def answer(self, needed: str, ack: bool, pin: str | None) -> dict[str, Any] | None:
         """None when the command may run, else the challenge or error to answer."""
@@ -93,22 +104,31 @@ class Verifier:
             return None if ack else challenge_needed(ACK)
         return self._pin_answer(pin)
 
-    def _pin_answer(self, pin: str | None) -> dict[str, Any] | None:
+    def _state(self) -> Mapping[str, Any]:
+        """The PIN record with this request's attempts counted so far."""
         assert self.record is not None
-        if pins.locked(self.record, self.now):
+        return {**self.record, **(self.update or {})}
+
+    def _pin_answer(self, pin: str | None) -> dict[str, Any] | None:
+        if pins.locked(self._state(), self.now):
             return dict(TOO_MANY)
         if pin is None:
             return challenge_needed(PIN)
-        if pin not in self._checked:
-            self._checked[pin] = pins.matches(self.record, pin)
-            change = (
-                pins.after_success(self.record)
-                if self._checked[pin]
-                else pins.after_failure(self.record, self.now)
-            )
-            self.update = {**(self.update or {}), **change} or None
-        if self._checked[pin]:
+        if self._tested is None:
+            self._tested, self._right = pin, self.check(self._state(), pin)
+            self._count(right=self._right)
+        elif pin != self._tested and pin not in self._wrong:
+            self._wrong.add(pin)  # a second PIN in one request: a wrong attempt, never tested
+            self._count(right=False)
+        if pin == self._tested and self._right:
             return None
-        if self.update and self.update.get("lockedUntil"):
+        if pins.locked(self._state(), self.now):
             return dict(TOO_MANY)
         return challenge_needed("challengeFailedPinNeeded")
+
+    def _count(self, *, right: bool) -> None:
+        state = self._state()
+        change = pins.after_success(state) if right else pins.after_failure(state, self.now)
+        self.update = {**(self.update or {}), **change} or None
+        if not right and pins.locked(self._state(), self.now):
+            logs.warning("pin locked", until=str(self._state()["lockedUntil"]))

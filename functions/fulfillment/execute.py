@@ -26,6 +26,7 @@ from typing import Any
 from functions.core import logs
 from functions.core.documents import Document, unstorable, valid_field_name
 from functions.core.errors import InvalidDevice, SmartHomeError
+from functions.devices import pins
 from functions.devices.backend import (
     blocking_exception,
     command_record,
@@ -35,7 +36,7 @@ from functions.devices.model import Device, parse_device
 from functions.devices.traits import COMMANDS
 from functions.devices.traits.base import Trait
 from functions.devices.traits.fields import params as param_fields
-from functions.fulfillment.challenge import Verifier, required
+from functions.fulfillment.challenge import PinCheck, Verifier, required
 from functions.fulfillment.store import Changes, StatePatches
 
 
@@ -194,10 +195,13 @@ def plan(
     documents: Mapping[str, Document | None],
     request_id: str,
     now: datetime,
+    *,
     pin: Document | None = None,
+    check: PinCheck = pins.matches,
 ) -> Planned:
     """The state patches, command records and PIN bookkeeping to write, and each device's
-    outcome. A command that needs the user's confirmation runs only with the right answer."""
+    outcome. A command that needs the user's confirmation runs only with the right answer
+    (``check`` tests a PIN against the record)."""
     devices: dict[str, Device | None] = {}
     for device_id, document in documents.items():
         try:
@@ -207,7 +211,7 @@ def plan(
             devices[device_id] = None
     states = {device_id: dict(device.states) for device_id, device in devices.items() if device}
     planned = Planned()
-    verifier = Verifier(pin, now)
+    verifier = Verifier(pin, now, check)
     for command in commands:
         for device_id in command.device_ids:
             device = devices.get(device_id)

@@ -16,6 +16,7 @@ from typing import Any
 from functions.core import logs, tokens
 from functions.core.documents import MAX_WRITES, valid_id
 from functions.core.errors import BadRequest, InvalidDevice, Unauthorized
+from functions.devices import pins
 from functions.devices.model import parse_device
 from functions.fulfillment.confirm import settle
 from functions.fulfillment.execute import Command, Execution, Planned, group
@@ -113,10 +114,14 @@ def execute_intent(call: Call) -> dict[str, Any]:
     requested = _unique([device_id for command in commands for device_id in command.device_ids])
     user_id = claimed_user(call.token)
     readable = [device_id for device_id in requested if valid_id(device_id)]
+    check = pin_check_once()
+    check = pin_check_once()
 
     def plan(snapshot: Snapshot) -> tuple[Changes, Planned]:
         tokens.check(snapshot.token, user_id, tokens.ACCESS, call.now)
-        planned = plan_execute(commands, snapshot.devices, call.request_id, call.now, snapshot.pin)
+        planned = plan_execute(
+            commands, snapshot.devices, call.request_id, call.now, pin=snapshot.pin, check=check
+        )
         return planned.changes, planned
 
     planned = call.store.execute(tokens.token_hash(call.token), user_id, readable, plan)
@@ -215,3 +220,17 @@ def _execution(raw: Any) -> Execution:
 
 def _unique(ids: list[str]) -> list[str]:
     return list(dict.fromkeys(ids))
+
+
+def pin_check_once() -> Callable[[Mapping[str, Any], str], bool]:
+    """A PIN check for one request that runs scrypt once per (record, PIN), however many times
+    the request's commit is retried; it lives no longer than the request."""
+    seen: dict[tuple[str, str], bool] = {}
+
+    def check(record: Mapping[str, Any], pin: str) -> bool:
+        key = (str((record.get("scrypt") or {}).get("hash")), pin)
+        if key not in seen:
+            seen[key] = pins.matches(record, pin)
+        return seen[key]
+
+    return check

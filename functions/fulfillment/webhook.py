@@ -12,6 +12,7 @@ exception type and a message scrubbed of user ids, never a trace.
 
 import json
 import math
+import time
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -130,8 +131,58 @@ def respond(
     store: Callable[[], Store],
     now: datetime | None = None,
 ) -> Answer:
-    """The whole fulfillment exchange, free of any web framework."""
+    """The whole fulfillment exchange, free of any web framework; ends with one ``intent
+    answered`` log line (intent, latency, HTTP status, devices, devices that failed), what the
+    operator's Home Vitals metrics count."""
+    started = time.monotonic()
     logs.reset()
+    answer = _respond(method, authorization, raw, store, now)
+    devices, failed = outcome_counts(answer.body)
+    logs.info(
+        "intent answered",
+        intent=logs.bound("intent") or "unknown",
+        latencyMs=round((time.monotonic() - started) * 1000, 1),
+        httpStatus=answer.status,
+        devices=devices,
+        failedDevices=failed,
+    )
+    return answer
+
+
+NOT_FAILURES = frozenset({"challengeNeeded", "pinNeeded", "challengeFailedPinNeeded"})
+"""Answers that ask the user something: the exchange goes on, nothing failed."""
+
+
+def outcome_counts(body: Any) -> tuple[int, int]:
+    """(devices answered, devices answered with an error) of a QUERY or EXECUTE answer; a
+    challenge is not an error. (0, 0) for other answers."""
+    payload = body.get("payload") if isinstance(body, dict) else None
+    if not isinstance(payload, dict):
+        return 0, 0
+    entries: list[tuple[int, Any]] = []
+    if isinstance(payload.get("devices"), dict):
+        entries = [(1, state) for state in payload["devices"].values()]
+    elif isinstance(payload.get("commands"), list):
+        entries = [(len(c.get("ids") or []), c) for c in payload["commands"] if isinstance(c, dict)]
+    else:
+        return 0, 1 if payload.get("errorCode") else 0
+    failed = sum(
+        n
+        for n, entry in entries
+        if isinstance(entry, dict)
+        and entry.get("status") == "ERROR"
+        and entry.get("errorCode") not in NOT_FAILURES
+    )
+    return sum(n for n, _ in entries), failed
+
+
+def _respond(
+    method: str,
+    authorization: str | None,
+    raw: bytes,
+    store: Callable[[], Store],
+    now: datetime | None,
+) -> Answer:
     if method != "POST":
         return Answer(405, {"error": "use POST"}, {**JSON_HEADERS, "Allow": "POST"})
     request_id = None

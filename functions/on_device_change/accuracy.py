@@ -80,7 +80,11 @@ def _check_user(delivery: Delivery, user_id: str) -> tuple[int, int]:
             exact += 1
             continue
         logs.bind(deviceId=device_id)
-        logs.warning("state mismatch", traits=_traits_of(device_id, wrong, reads[device_id]))
+        logs.warning(
+            "state mismatch",
+            deviceId=device_id,
+            traits=_traits_of(device_id, wrong, reads[device_id]),
+        )
         _repair(delivery, user_id, device_id)
         logs.unbind("deviceId")
     return len(expected), exact

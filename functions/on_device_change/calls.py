@@ -60,5 +60,7 @@ def call_homegraph(
 
 def _log(method: str, status: int, started: float) -> None:
     latency = round((time.monotonic() - started) * 1000, 1)
-    line = logs.info if status == 200 else logs.warning
-    line("homegraph call", method=method, status=status, latencyMs=latency)
+    if status == 200:
+        logs.info("homegraph call", method=method, status=status, latencyMs=latency)
+    else:
+        logs.warning("homegraph call", method=method, status=status, latencyMs=latency)

@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from functions.core import logs
-from functions.core.messages import ACCURACY, ANNOUNCEMENTS, STATE, SWEEP, SYNC, decode_data
+from functions.core.messages import ANNOUNCEMENTS, SCHEDULED, STATE, SWEEP, SYNC, decode_data
 from functions.core.units import SECOND
 from functions.on_device_change.accuracy import check_accuracy
 from functions.on_device_change.announce import deliver
@@ -39,7 +39,7 @@ def handle_change(pipeline: Pipeline, message: dict[str, Any], now: datetime | N
     window = config.message_deadline_seconds - DEADLINE_MARGIN_SECONDS
     delivery = Delivery(pipeline, message_id, pipeline.clock() + int(window * SECOND))
     scheduled = (message.get("attributes") or {}).get("kind")
-    if scheduled in (SWEEP, ACCURACY) and message_id:
+    if scheduled in SCHEDULED and message_id:
         logs.bind(kind=scheduled)
         if scheduled == SWEEP:
             sweep(delivery)

@@ -339,6 +339,52 @@ def test_concurrent_wrong_pins_cannot_exceed_the_bound(world: World, user: str, 
     assert unlock(world, door, pin=PIN)["errorCode"] == "tooManyFailedAttempts"
 
 
+def guesses(world: World, token: str, offered: list[str]) -> list[dict[str, Any]]:
+    """One EXECUTE whose commands each unlock the door with their own PIN (the answer groups
+    the commands whose outcomes are the same)."""
+    body = execute_body(["door"], UNLOCK)
+    command = body["inputs"][0]["payload"]["commands"][0]
+    body["inputs"][0]["payload"]["commands"] = [
+        {**command, "execution": [{**command["execution"][0], "challenge": {"pin": pin}}]}
+        for pin in offered
+    ]
+    return commands(world.post(body, token))
+
+
+def test_one_request_tests_one_pin_and_counts_every_other_as_wrong(
+    world: World, user: str, door: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 22: one EXECUTE once tried up to 100 PINs and counted one failure."""
+    tested: list[str] = []
+    real = pins.matches
+    monkeypatch.setattr(pins, "matches", lambda record, pin: tested.append(pin) or real(record, pin))
+    offered = [f"{n:04d}" for n in range(20)] + [PIN]
+    answers = guesses(world, door, offered)
+    assert tested == ["0000"], "one scrypt check per request"
+    assert all(a["status"] == "ERROR" for a in answers), "the right PIN, offered late, is not tried"
+    assert answers[-1]["errorCode"] == "tooManyFailedAttempts"
+    assert world.device(user, "door")["states"]["isLocked"] is True
+    assert unlock(world, door, pin=PIN)["errorCode"] == "tooManyFailedAttempts"
+
+
+def test_a_request_that_reaches_the_bound_stops_checking(
+    world: World, user: str, door: str
+) -> None:
+    for _ in range(pins.MAX_FAILURES - 1):
+        unlock(world, door, pin="0000")
+    answers = guesses(world, door, ["1111", PIN, PIN])
+    assert {a["errorCode"] for a in answers} == {"tooManyFailedAttempts"}
+    assert world.device(user, "door")["states"]["isLocked"] is True
+
+
+def test_the_same_pin_for_several_devices_of_one_request_is_one_attempt(
+    world: World, user: str, door: str
+) -> None:
+    answers = guesses(world, door, ["9999", "9999", "9999"])
+    assert {a["challengeNeeded"]["type"] for a in answers} == {"challengeFailedPinNeeded"}
+    assert world.store.pin(user)["failures"] == 1  # type: ignore[attr-defined]
+
+
 def test_locking_needs_no_challenge(world: World, user: str, door: str) -> None:
     assert unlock(world, door, pin=PIN)["status"] == "SUCCESS"
     body = execute_body(["door"], ("LockUnlock", {"lock": True}))

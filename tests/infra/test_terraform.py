@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from functions.core import store
+from functions.core import paths
 from functions.core.config import ENV_VARS
 from tests.infra.terraform_config import (
     ROOT,
@@ -56,20 +56,16 @@ EXPECTED_ENV = {
         "GOOGLE_CLOUD_PROJECT",
         "FIRESTORE_DATABASE",
         "REQUEST_SYNC_MIN_INTERVAL_SECONDS",
-        "REPORT_STATE_MIN_INTERVAL_SECONDS",
         "HOMEGRAPH_TIMEOUT_SECONDS",
         "HOMEGRAPH_RETRY_SECONDS",
         "NEW_USER_GRACE_SECONDS",
         "MAX_EVENT_AGE_SECONDS",
         "HOMEGRAPH_CALLS_PER_MINUTE",
         "HOMEGRAPH_REQUEST_SYNC_SHARE",
+        "MESSAGE_DEADLINE_SECONDS",
         "ACCURACY_SAMPLE_USERS",
     },
 }
-# Settings Terraform deploys ahead of the code that reads them (issue 19: the state-accuracy check
-# in on_device_change reads ACCURACY_SAMPLE_USERS). Until functions/core/config.py has one, the
-# tests accept it and print it as pending; once it has, it is checked like every other.
-PENDING_SETTINGS = {"ACCURACY_SAMPLE_USERS"}
 # Settings that are secrets: Secret Manager secret environment variables, never plain ones.
 EXPECTED_SECRET_ENV = {"account_linking": {"OAUTH_CLIENT_SECRET"}}
 # Settings only the local stack uses (Home Graph stand-in, Auth emulator); never deployed.
@@ -416,7 +412,7 @@ def test_entry_point_is_a_top_level_function_of_main_py(entry_point: str) -> Non
 @pytest.mark.parametrize("entry_point", sorted(EXPECTED_ENV))
 def test_environment_variables_are_config_names(entry_point: str) -> None:
     names = set(env(entry_point))
-    unknown = names - set(ENV_VARS.values()) - PENDING_SETTINGS
+    unknown = names - set(ENV_VARS.values())
     assert not unknown, f"{entry_point} sets {unknown}, which functions/core/config.py never reads"
     assert {"GOOGLE_CLOUD_PROJECT", "FIRESTORE_DATABASE"} <= names
     assert names == EXPECTED_ENV[entry_point]
@@ -424,15 +420,6 @@ def test_environment_variables_are_config_names(entry_point: str) -> None:
     assert secrets == EXPECTED_SECRET_ENV.get(entry_point, set())
     assert not secrets - set(ENV_VARS.values()), f"{entry_point}: unknown secret settings"
     assert not secrets & names, f"{entry_point}: a secret must not also be a plain variable"
-
-
-def test_pending_settings_are_reported() -> None:
-    """Settings deployed ahead of the code: each is deployed, and named while config.py lacks it."""
-    deployed = set().union(*EXPECTED_ENV.values())
-    assert deployed >= PENDING_SETTINGS
-    pending = sorted(PENDING_SETTINGS - set(ENV_VARS.values()))
-    if pending:
-        print(f"settings deployed ahead of functions/core/config.py (pending): {pending}")
 
 
 def test_every_tuning_value_comes_from_a_validated_variable() -> None:
@@ -459,7 +446,7 @@ def test_firestore_trigger_watches_the_stores_device_documents() -> None:
     assert filters["database"]["value"] == env("on_device_written")["FIRESTORE_DATABASE"]
     document = filters["document"]
     assert document["operator"] == "match-path-pattern"
-    assert resolve(document["value"]) == f"{store.USERS}/{{userId}}/{store.DEVICES}/{{deviceId}}"
+    assert resolve(document["value"]) == f"{paths.USERS}/{{userId}}/{paths.DEVICES}/{{deviceId}}"
     ingress = one(function, "service_config")["ingress_settings"]
     assert ingress == "ALLOW_INTERNAL_ONLY"
 
@@ -487,7 +474,7 @@ def test_trigger_region_is_the_database_location_unless_the_operator_sets_it() -
 def test_device_records_reach_on_device_written_through_a_second_trigger() -> None:
     """Command records and device events, one level under the device documents, go to the same
     Cloud Run service as the function's own trigger, the same way."""
-    from functions.homegraph.records import EVENTS
+    from functions.core.paths import EVENTS
 
     function = functions_by_entry_point()["on_device_written"]
     own = one(function, "event_trigger")
@@ -502,7 +489,7 @@ def test_device_records_reach_on_device_written_through_a_second_trigger() -> No
     assert document["operator"] == "match-path-pattern"
     device = resolve(filters["document"]["value"])
     assert resolve(document["value"]) == f"{device}/{{collection}}/{{docId}}"
-    for collection in (store.COMMANDS, EVENTS):
+    for collection in (paths.COMMANDS, EVENTS):
         assert re.fullmatch(r"[A-Za-z]\w*", collection), "one path segment under the device"
     assert resolve(trigger["event_data_content_type"]) == "application/protobuf"
     assert trigger["location"] == own["trigger_region"]
@@ -547,8 +534,9 @@ def test_a_sweep_message_reaches_on_device_change_every_minute() -> None:
     assert target["topic_name"] == topic, "the topic the push subscription delivers from"
     assert target["attributes"] == {"kind": "sweep"}
     assert target["data"] == '${base64encode("{}")}'
-    pipeline = (ROOT / "functions" / "homegraph" / "pipeline.py").read_text()
-    assert '"kind") == "sweep"' in pipeline, "on_device_change no longer reads kind=sweep"
+    from functions.core.messages import SCHEDULED, SWEEP
+
+    assert SWEEP == "sweep" and SWEEP in SCHEDULED, "on_device_change no longer reads kind=sweep"
 
 
 def test_an_accuracy_message_reaches_on_device_change_on_its_schedule() -> None:
@@ -571,50 +559,41 @@ def test_an_accuracy_message_reaches_on_device_change_on_its_schedule() -> None:
 def test_the_sweep_query_has_its_composite_index() -> None:
     index = resources("google_firestore_index")["commands_sweep"]
     assert index["database"] == "${var.firestore_database}"
-    assert index["collection"] == store.COMMANDS
+    assert index["collection"] == paths.COMMANDS
     assert index["query_scope"] == "COLLECTION_GROUP"
     assert [(f["field_path"], f["order"]) for f in index["fields"]] == [
         ("mode", "ASCENDING"),
         ("outcome", "ASCENDING"),
         ("deadline", "ASCENDING"),
     ]
-    query = (ROOT / "functions" / "homegraph" / "records.py").read_text()
+    query = (ROOT / "functions" / "on_device_change" / "firestore_ledger.py").read_text()
     for field in ("mode", "outcome", "deadline"):
         assert f'FieldFilter("{field}"' in query, f"the sweep no longer filters on {field}"
 
 
-def test_the_stale_outbox_query_has_its_composite_index() -> None:
-    from functions.homegraph.ledger import OUTBOX
-
-    index = resources("google_firestore_index")["outbox_stale"]
-    assert (index["collection"], index["query_scope"]) == (OUTBOX, "COLLECTION_GROUP")
-    assert [(f["field_path"], f["order"]) for f in index["fields"]] == [
-        ("pending", "ASCENDING"),
-        ("version", "ASCENDING"),
-    ]
-    query = (ROOT / "functions" / "homegraph" / "records.py").read_text()
-    for field in ("pending", "version"):
-        assert f'FieldFilter("{field}"' in query, f"stale_reports no longer filters on {field}"
-
-
 def test_bookkeeping_expires_through_ttl_policies() -> None:
-    from functions.homegraph.ledger import QUOTA
-    from functions.homegraph.records import EVENTS
-    from functions.oauth.records import CODES, FAILURES, REQUESTS
+    from functions.on_device_change.ledger import QUOTA
+    from functions.core.paths import EVENTS
+    from functions.account_linking.records import CODES, FAILURES, REQUESTS
 
     expected = {
-        store.COMMANDS: "expireAt",
+        paths.COMMANDS: "expireAt",
         EVENTS: "expireAt",
         QUOTA: "expireAt",
         FAILURES: "expiresAt",
         REQUESTS: "expiresAt",
         CODES: "expiresAt",
-        store.TOKENS: "expiresAt",
+        paths.TOKENS: "expiresAt",
     }
     assert local_values()["ttl_fields"] == expected
     code = {
-        "expireAt": ("devices/backend.py", "homegraph/ledger.py"),
-        "expiresAt": ("oauth/records.py", "oauth/server.py", "core/tokens.py"),
+        "expireAt": ("devices/backend.py", "on_device_change/firestore_ledger.py"),
+        "expiresAt": (
+            "account_linking/records.py",
+            "account_linking/authorize.py",
+            "account_linking/grants.py",
+            "core/tokens.py",
+        ),
     }
     for field, modules in code.items():
         for module in modules:
@@ -631,7 +610,7 @@ def test_bookkeeping_expires_through_ttl_policies() -> None:
 def test_command_records_awaiting_an_outcome_are_indexed_for_backends() -> None:
     """docs/devices.md's listeners: outcome == null per device and across the fleet."""
     field = resources("google_firestore_field")["commands_outcome"]
-    assert (field["collection"], field["field"]) == (store.COMMANDS, "outcome")
+    assert (field["collection"], field["field"]) == (paths.COMMANDS, "outcome")
     scopes = {i["query_scope"] for i in field["index_config"][0]["indexes"]}
     assert scopes == {"COLLECTION", "COLLECTION_GROUP"}
 
@@ -1001,7 +980,7 @@ def test_terraform_is_formatted() -> None:
 
 def test_every_setting_but_the_local_ones_is_deployed() -> None:
     deployed = set().union(*EXPECTED_ENV.values(), *EXPECTED_SECRET_ENV.values())
-    assert deployed - PENDING_SETTINGS == set(ENV_VARS.values()) - LOCAL_ONLY - PENDING_SETTINGS
+    assert deployed == set(ENV_VARS.values()) - LOCAL_ONLY
     text = "\n".join(p.read_text() for p in TERRAFORM.glob("*.tf"))
     for name in LOCAL_ONLY:
         assert name not in text, f"{name} is local-only and must never be deployed"
