@@ -5,7 +5,7 @@ accepts (docs/devices.md, "Command records"), in the same commit as any state pa
 listens to the records of the bridge's devices that have no ``outcome`` yet (one Firestore listener
 per device, started before the bridge calls itself started), drops a record past its ``deadline``
 and hands every other one, once, to the worker that owns the device; the worker carries it out and
-records the outcome (``Worker.execute``).
+records the outcome (``Executor.execute``, bridge/execution.py).
 
 Never twice: a record seen again (a duplicate snapshot, a listener's reconnect) is dropped by id,
 and before touching the device the worker claims the record in a ``Journal`` that survives a

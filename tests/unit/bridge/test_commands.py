@@ -10,8 +10,9 @@ from typing import Any
 from bridge.budget import BudgetExhausted
 from bridge.commands import FileJournal, MemoryJournal, error_code
 from bridge.errors import Refused, Unauthorized, Unconfirmed, Unreachable, Unsupported
+from bridge.memory_store import MemoryHomeStore
 from bridge.runtime import Bridge, Settings
-from bridge.store import CommandRecord, MemoryHomeStore
+from bridge.store import CommandRecord
 from tests.unit.bridge.scripted import ScriptedAdapter
 
 SETTINGS = Settings(poll_interval=10, retry_base=1, offline_after=2, command_grace=5)
