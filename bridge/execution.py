@@ -1,5 +1,11 @@
-"""Carrying one command record out on its device, at most once, and recording its outcome in one
-batch with the states the device confirmed (docs/devices.md, "Command records")."""
+"""Carrying one command out on its device, at most once, and recording its outcome: for a cloud
+record, in one batch with the states the device confirmed (docs/devices.md, "Command records");
+for a local one (docs/local-fulfillment.md), the states on the device document and the outcome to
+the waiting Local Home request.
+
+A command is claimed in the journal by its identity (device, Google's request id, executions),
+so when a local EXECUTE and the cloud's fallback of the same request both arrive, the second is
+answered with the first's outcome and the device acts once."""
 
 import logging
 import time
@@ -40,13 +46,27 @@ class Executor:
         if record.expired(datetime.now(UTC)):
             log(logging.WARNING, "command_expired", device=record.device_id, command=record.key)
             return
-        if not self.journal.claim(record.key, record.deadline):
+        identity = record.identity
+        if not self.journal.claim(identity, record.deadline):
+            known = self.journal.outcome(identity)
+            if known is not None:
+                # The same command came by the other path (or again): answer what happened.
+                log(
+                    logging.INFO,
+                    "command_already_done",
+                    device=record.device_id,
+                    command=record.key,
+                    origin=record.origin,
+                )
+                self._record(record, known, {}, started)
+                return
             # Claimed before a restart and never answered: the device may have acted. Never act
             # twice; the next poll reports the device's real state.
             log(logging.ERROR, "command_interrupted", device=record.device_id, command=record.key)
             self._record(record, outcome_of("ERROR", code=INTERRUPTED), {}, started)
             return
         states, outcome = self._carry_out(record)
+        self.journal.settle(identity, outcome)
         self._record(record, outcome, states, started)
 
     def _carry_out(self, record: CommandRecord) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -100,9 +120,12 @@ class Executor:
         started: float,
     ) -> None:
         try:
-            written = self.store.record_outcome(
-                record.device_id, record.command_id, outcome, states
-            )
+            if record.origin == "local":
+                written = self._record_local(record, outcome, states)
+            else:
+                written = self.store.record_outcome(
+                    record.device_id, record.command_id, outcome, states
+                )
         except Exception as error:
             log(logging.ERROR, "outcome_not_recorded", command=record.key, error=repr(error))
             return
@@ -113,5 +136,19 @@ class Executor:
             device=record.device_id,
             command=record.key,
             outcome=outcome,
+            origin=record.origin,
             tookMs=round((time.monotonic() - started) * 1000),
         )
+
+    def _record_local(
+        self, record: CommandRecord, outcome: dict[str, Any], states: dict[str, Any]
+    ) -> bool:
+        """A local command: the confirmed states on the device document (Report State follows
+        from there), then the outcome to the waiting request."""
+        try:
+            if states:
+                self.store.update_states(record.device_id, states)
+        finally:
+            if record.reply is not None:
+                record.reply(outcome)
+        return True

@@ -57,6 +57,15 @@ class MemoryHomeStore:
         with self._lock:
             self.side[name] = _deep_copy(dict(data))
 
+    def set_fields(self, device_id: str, fields: Mapping[str, Any]) -> bool:
+        with self._lock:
+            if device_id not in self.devices:
+                return False
+            document = {**_deep_copy(self.devices[device_id]), **_deep_copy(dict(fields))}
+            check_document(document)
+            self._put(device_id, document)
+            return True
+
     def watch(self, listener: Listener) -> Callable[[], None]:
         with self._lock:
             self._listeners.append(listener)

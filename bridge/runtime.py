@@ -84,6 +84,22 @@ class Bridge:
         if worker is not None:
             worker.notify(snapshot)
 
+    def device_ids(self) -> list[str]:
+        """The ids of the device documents this bridge serves."""
+        return sorted(self._owner)
+
+    def worker_for(self, device_id: str) -> Worker | None:
+        """The worker that serves ``device_id``, or None."""
+        return self._owner.get(device_id)
+
+    def document(self, device_id: str) -> dict[str, Any] | None:
+        """The device document as the watch last delivered it (read when not yet delivered)."""
+        worker = self._owner.get(device_id)
+        if worker is None:
+            return None
+        snapshot = worker.wanted.get(device_id) or self.store.read(device_id)
+        return snapshot.document
+
     def route(self, record: CommandRecord) -> None:
         """The command source's callback: queue the record on the worker of its device."""
         worker = self._owner.get(record.device_id)

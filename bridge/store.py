@@ -4,8 +4,10 @@ Two implementations: ``bridge/memory_store.py`` (tests, dry runs) and
 ``bridge/firestore_store.py`` (the LAN box, signed in as the home's bridge user).
 """
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
@@ -42,10 +44,25 @@ class CommandRecord:
     held it, so the executions, not the patch, say what to do."""
     mode: str
     deadline: datetime | None
+    request_id: str = ""
+    """Google's request id: the same whichever path (cloud or local) brings the command."""
+    origin: str = "cloud"
+    """``cloud``: a Firestore record the outcome is written to; ``local``: a Local Home request
+    waiting for the outcome (``reply``), its states written to the device document."""
+    reply: Callable[[dict[str, Any]], None] | None = field(default=None, compare=False, repr=False)
 
     @property
     def key(self) -> str:
         return f"{self.device_id}/{self.command_id}"
+
+    @property
+    def identity(self) -> str:
+        """What names the command whichever path brings it: its device, Google's request id
+        and its executions. A local EXECUTE and the cloud's fallback of the same request share
+        it, so the journal lets only one of them act (bridge/execution.py)."""
+        if not self.request_id:
+            return self.key
+        return f"{self.device_id}/{self.request_id}/{executions_digest(self.executions)}"
 
     def expired(self, now: datetime) -> bool:
         """Past its deadline: the product expires it, and acting now would surprise the user."""
@@ -59,6 +76,7 @@ class CommandRecord:
             if isinstance(e, Mapping)
         )
         deadline = data.get("deadline")
+        request_id = data.get("requestId")
         return cls(
             device_id,
             command_id,
@@ -66,7 +84,23 @@ class CommandRecord:
             dict(data.get("patch") or {}),
             str(data.get("mode") or "optimistic"),
             deadline if isinstance(deadline, datetime) else None,
+            request_id if isinstance(request_id, str) else "",
         )
+
+
+FOLLOW_UP = "followUpToken"
+"""A param the cloud path carries and the local path does not; not part of a command's identity."""
+
+
+def executions_digest(executions: Iterable[Execution]) -> str:
+    """A short digest of the executions (commands and params, ``followUpToken`` left out)."""
+    canonical = json.dumps(
+        [[e.command, {k: v for k, v in e.params.items() if k != FOLLOW_UP}] for e in executions],
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
 CommandListener = Callable[[CommandRecord], None]
@@ -92,6 +126,11 @@ class HomeStore(Protocol):
 
     def write_side(self, name: str, data: Mapping[str, Any]) -> None:
         """Replace ``users/{home}/lan/{name}``: the kit's data outside the device documents."""
+        ...
+
+    def set_fields(self, device_id: str, fields: Mapping[str, Any]) -> bool:
+        """Replace top-level contract fields of an existing device document (the local path's
+        ``otherDeviceIds`` and ``customData``); False when the document is gone."""
         ...
 
     def watch(self, listener: Listener) -> Callable[[], None]:

@@ -138,7 +138,8 @@ def test_after_a_restart_an_interrupted_record_is_answered_not_repeated(tmp_path
     first.stop()
     command = store.execute("lamp", ON_OFF, {"on": True}, patch={"on": True})
     record = store.commands[("lamp", command)]
-    assert FileJournal(journal_file).claim(f"lamp/{command}", record["deadline"])  # the "crash"
+    identity = CommandRecord.parse("lamp", command, record).identity
+    assert FileJournal(journal_file).claim(identity, record["deadline"])  # the "crash"
     again, _, _, _ = rig(store, adapter, journal=FileJournal(journal_file))
     again.workers["lamp"].step()
     assert adapter.applied == []
