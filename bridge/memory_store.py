@@ -109,6 +109,7 @@ class MemoryHomeStore:
         patch: Mapping[str, Any] | None = None,
         mode: str = "optimistic",
         deadline: datetime | None = None,
+        request_id: str | None = None,
     ) -> str:
         """What the fulfillment's EXECUTE does (tests): in one commit, the state patch (optimistic
         only) and a command record; returns the record's id."""
@@ -116,7 +117,7 @@ class MemoryHomeStore:
         command_id = f"c{next(self._ids)}"
         now = datetime.now(UTC)
         record = {
-            "requestId": command_id,
+            "requestId": request_id or command_id,
             "issuedAt": now,
             "deadline": deadline or now + timedelta(minutes=10),
             "mode": mode,
