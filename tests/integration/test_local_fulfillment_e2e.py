@@ -12,7 +12,7 @@ bridge carries out; the same request by both paths acts once."""
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +102,10 @@ def google_on(stack: LocalStack) -> Any:
     return (stack.homegraph.last_reported(HOME, DND) or {}).get("on")
 
 
+def google_is(stack: LocalStack, on: bool) -> Callable[[], bool]:
+    return lambda: google_on(stack) is on
+
+
 def on_off(on: bool) -> list[dict[str, Any]]:
     return [{"devices": [DND], "execution": [{"command": ON_OFF, "params": {"on": on}}]}]
 
@@ -153,7 +157,7 @@ def test_do_not_disturb_on_and_off_locally_read_back(
         assert read["path"] == "local"
         assert read["response"]["payload"]["devices"][DND]["on"] is on
         assert stack.store.device(HOME, DND).get().to_dict()["states"]["on"] is on
-        eventually(lambda on=on: google_on(stack) is on, 30, "Report State follows")
+        eventually(google_is(stack, on), 30, "Report State follows")
 
 
 def test_the_same_request_by_both_paths_acts_once(
