@@ -102,10 +102,11 @@ soak: venv node-deps
 	$(PY) -m pytest tests/reliability -m soak -s -p no:cacheprovider
 
 # Not part of `make test`: prints ratios to floors measured in the same run, and writes .bench/.
-bench: venv node-deps
+bench: venv node-deps local-home
 	$(PY) -m bench.fulfillment
 	$(PY) -m bench.simulate_quota --json .bench/quota_simulation.json
 	$(PY) -m bench.pipeline_throughput
+	$(PY) -m bench.local_execute
 
 check: venv
 	$(VENV)/bin/ruff check .
