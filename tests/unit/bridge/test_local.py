@@ -13,12 +13,14 @@ import stat
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bridge import logs
+from bridge.commands import FileJournal
 from bridge.local import protocol
 from bridge.local.advertise import scan_data
 from bridge.local.challenge import needs_verification
@@ -27,6 +29,7 @@ from bridge.local.identity import authorized, load_or_create
 from bridge.local.protocol import BadRequest, Hub, local_fields
 from bridge.memory_store import MemoryHomeStore
 from bridge.runtime import Bridge, Settings
+from bridge.store import CommandRecord, Execution
 from functions.fulfillment.challenge import required
 from tests.unit.bridge.scripted import ScriptedAdapter
 from tests.waiting import eventually
@@ -264,3 +267,31 @@ def test_local_verification_rules_agree_with_the_fulfillments(kind, command, par
         document["secondaryVerification"] = {wire: override}
     product = required(document, [(wire, params)])
     assert needs_verification(document, [(wire, params)]) is (product != "none")
+
+
+def test_the_journal_keeps_outcomes_across_a_restart(tmp_path: Path) -> None:
+    """A command done locally, then the bridge restarts: the cloud's record of the same request
+    is still answered from the journal file (and an older file of bare claims still loads)."""
+    path = tmp_path / "commands.json"
+    journal = FileJournal(path)
+    until = datetime.now(UTC) + timedelta(minutes=10)
+    assert journal.claim("lamp/r1/abc", until)
+    journal.settle("lamp/r1/abc", {"status": "SUCCESS", "states": {"on": True}})
+    again = FileJournal(path)
+    assert not again.claim("lamp/r1/abc", until)
+    assert again.outcome("lamp/r1/abc") == {"status": "SUCCESS", "states": {"on": True}}
+    path.write_text(json.dumps({"lamp/c9": until.isoformat()}))
+    legacy = FileJournal(path)
+    assert not legacy.claim("lamp/c9", until) and legacy.outcome("lamp/c9") is None
+
+
+def record(command_id: str, params: dict[str, Any], request_id: str = "r") -> CommandRecord:
+    executions = (Execution(ON_OFF, params),)
+    return CommandRecord("d", command_id, executions, {}, "confirmed", None, request_id)
+
+
+def test_a_commands_identity_leaves_out_what_only_the_cloud_carries() -> None:
+    local = record("local-1", {"on": True})
+    cloud = record("c1", {"on": True, "followUpToken": "t"})
+    assert local.identity == cloud.identity != record("c2", {"on": False}).identity
+    assert record("c3", {"on": True}, request_id="").identity == "d/c3"
