@@ -18,10 +18,14 @@ TFVARS ?= terraform.tfvars
 # firebase-tools (the Auth emulator), pinned in package-lock.json; and Debian's Chromium for the
 # browser tests (Playwright drives it; it never downloads a browser of its own).
 NODE_INSTALLED := node_modules/.installed
+# The Local Home SDK app (local-home/): TypeScript typed against @google/local-home-sdk, bundled by
+# esbuild to local-home/dist/app.js; its own package.json and lock file.
+LOCAL_HOME_INSTALLED := local-home/node_modules/.installed
+LOCAL_HOME_BUNDLE := local-home/dist/app.js
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help venv checkov schema node-deps browser-deps run test soak bench check fmt token pin demo speaker plan deploy clean
+.PHONY: help venv checkov schema node-deps local-home browser-deps run test soak bench check fmt token pin demo speaker plan deploy clean
 
 help:
 	@echo "make run      local stack: emulators, the four functions, local Google side, demo home,"
@@ -36,6 +40,7 @@ help:
 	@echo "make speaker ARGS='dnd on'   act on make run's fake Google Home speaker (make speaker for help)"
 	@echo "make plan / make deploy   terraform plan / apply with terraform/$(TFVARS) (docs/deployment.md)"
 	@echo "make node-deps      firebase-tools (Auth emulator) into node_modules/ with npm ci"
+	@echo "make local-home     the Local Home SDK app: npm ci, type-check, bundle to $(LOCAL_HOME_BUNDLE)"
 	@echo "make browser-deps   Debian's chromium for the browser tests, if $(CHROMIUM) is missing"
 
 $(INSTALLED): requirements.txt requirements-dev.txt
@@ -69,6 +74,16 @@ $(NODE_INSTALLED): package.json package-lock.json
 
 node-deps: $(NODE_INSTALLED)
 
+# esbuild ships its binary as an optional dependency (@esbuild/linux-x64): no install script needed.
+$(LOCAL_HOME_INSTALLED): local-home/package.json local-home/package-lock.json
+	cd local-home && npm ci --no-audit --no-fund --ignore-scripts
+	touch $(LOCAL_HOME_INSTALLED)
+
+$(LOCAL_HOME_BUNDLE): $(LOCAL_HOME_INSTALLED) local-home/tsconfig.json $(wildcard local-home/src/*.ts)
+	cd local-home && npm run --silent build
+
+local-home: $(LOCAL_HOME_BUNDLE)
+
 browser-deps:
 	@if [ ! -x $(CHROMIUM) ]; then \
 		$(SUDO) apt-get update -qq && \
@@ -78,7 +93,8 @@ browser-deps:
 run: venv node-deps
 	$(PY) -m devstack.run
 
-test: venv checkov schema node-deps browser-deps
+test: venv checkov schema node-deps local-home browser-deps
+	cd local-home && node --test test/
 	$(PY) -m pytest
 
 # Not part of `make test`: the long reliability runs (docs/reliability.md); prints each test's
@@ -87,10 +103,11 @@ soak: venv node-deps
 	$(PY) -m pytest tests/reliability -m soak -s -p no:cacheprovider
 
 # Not part of `make test`: prints ratios to floors measured in the same run, and writes .bench/.
-bench: venv node-deps
+bench: venv node-deps local-home
 	$(PY) -m bench.fulfillment
 	$(PY) -m bench.simulate_quota --json .bench/quota_simulation.json
 	$(PY) -m bench.pipeline_throughput
+	$(PY) -m bench.local_execute
 
 check: venv
 	$(VENV)/bin/ruff check .
@@ -125,4 +142,4 @@ deploy:
 	terraform -chdir=terraform apply -input=false -var-file=$(TFVARS)
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache node_modules .bench
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache node_modules .bench local-home/node_modules local-home/dist

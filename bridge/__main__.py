@@ -1,7 +1,9 @@
 """``python -m bridge``: the LAN device backend for Google Home / Nest speakers (docs/lan.md).
 
 inventory                      speakers on the LAN (mDNS, or --static), token-free
-run --credential FILE          the long-running backend for one home (JSON logs on stderr)
+run --credential FILE          the long-running backend for one home (JSON logs on stderr);
+                               with --local-host, also the home's local hub for Google's
+                               Local Home platform (docs/local-fulfillment.md)
 probe --host IP                what each endpoint answers (for firmware reports)
 """
 
@@ -93,9 +95,19 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
     for stop_signal in (signal.SIGTERM, signal.SIGINT):
         signal.signal(stop_signal, lambda *_: stop.set())
     bridge.start()
+    local = None
     try:
+        if args.local_host:
+            from bridge.local.hub import LocalHub
+            from bridge.local.identity import load_or_create
+
+            hub = load_or_create(Path(args.state_dir), args.local_port)
+            host = ip_literal(args.local_host)
+            local = LocalHub(bridge, hub, host, advertise=not args.no_mdns).start()
         stop.wait()
     finally:
+        if local is not None:
+            local.stop()
         bridge.stop()
     return 0
 
@@ -136,6 +148,13 @@ def parser() -> argparse.ArgumentParser:
     running.add_argument("--alarm-switch", action="store_true", help="opt-in: alarm ringing switch")
     running.add_argument("--restart-scene", action="store_true", help="opt-in: restart scene")
     running.add_argument("--name", default="bridge", help="this box's name in the heartbeat")
+    running.add_argument(
+        "--local-host", help="the LAN address to serve Google's Local Home platform on (off: none)"
+    )
+    running.add_argument("--local-port", type=int, default=8765, help="0: a free port")
+    running.add_argument(
+        "--no-mdns", action="store_true", help="serve locally without the mDNS advertisement"
+    )
     probing = commands.add_parser("probe", help="what each endpoint answers")
     probing.add_argument("--host", required=True, help="the speaker's IP address")
     probing.add_argument("--port", type=int, default=8443)

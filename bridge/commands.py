@@ -5,7 +5,7 @@ accepts (docs/devices.md, "Command records"), in the same commit as any state pa
 listens to the records of the bridge's devices that have no ``outcome`` yet (one Firestore listener
 per device, started before the bridge calls itself started), drops a record past its ``deadline``
 and hands every other one, once, to the worker that owns the device; the worker carries it out and
-records the outcome (``Worker.execute``).
+records the outcome (``Executor.execute``, bridge/execution.py).
 
 Never twice: a record seen again (a duplicate snapshot, a listener's reconnect) is dropped by id,
 and before touching the device the worker claims the record in a ``Journal`` that survives a
@@ -56,10 +56,20 @@ def error_code(error: Exception) -> str:
 
 
 class Journal(Protocol):
-    """Which records the bridge began to act on; survives a restart when persistent."""
+    """Which commands the bridge began to act on, and the outcome of those it finished; survives
+    a restart when persistent. Keys are ``CommandRecord.identity``: a command brought by the
+    local path and again by the cloud's fallback is claimed once and answered from here."""
 
     def claim(self, key: str, until: datetime | None) -> bool:
         """Claim ``key`` (kept until ``until``, the record's deadline); False if claimed before."""
+        ...
+
+    def settle(self, key: str, outcome: dict[str, Any]) -> None:
+        """Remember the outcome of the claimed ``key``."""
+        ...
+
+    def outcome(self, key: str) -> dict[str, Any] | None:
+        """The outcome of ``key``, if it was settled; None while acting or when interrupted."""
         ...
 
 
@@ -68,16 +78,28 @@ class MemoryJournal:
 
     def __init__(self) -> None:
         self.claims: dict[str, datetime] = {}
+        self.outcomes: dict[str, dict[str, Any]] = {}
         self._lock = threading.Lock()
 
     def claim(self, key: str, until: datetime | None) -> bool:
         now = datetime.now(UTC)
         with self._lock:
             self.claims = {k: v for k, v in self.claims.items() if v > now}
+            self.outcomes = {k: v for k, v in self.outcomes.items() if k in self.claims}
             if key in self.claims:
                 return False
             self.claims[key] = until or now + KEEP_CLAIMS
             return True
+
+    def settle(self, key: str, outcome: dict[str, Any]) -> None:
+        with self._lock:
+            if key in self.claims:
+                self.outcomes[key] = dict(outcome)
+
+    def outcome(self, key: str) -> dict[str, Any] | None:
+        with self._lock:
+            known = self.outcomes.get(key)
+            return dict(known) if known is not None else None
 
 
 class FileJournal(MemoryJournal):
@@ -90,10 +112,13 @@ class FileJournal(MemoryJournal):
         self.path = path
         try:
             raw = json.loads(path.read_text())
-            self.claims = {str(k): datetime.fromisoformat(str(v)) for k, v in raw.items()}
+            claims = raw.get("claims", raw) if isinstance(raw, dict) else {}
+            self.claims = {str(k): datetime.fromisoformat(str(v)) for k, v in claims.items()}
+            outcomes = raw.get("outcomes", {}) if "claims" in raw else {}
+            self.outcomes = {str(k): dict(v) for k, v in outcomes.items() if k in self.claims}
         except FileNotFoundError:
             pass
-        except (ValueError, AttributeError) as error:
+        except (ValueError, AttributeError, TypeError) as error:
             log(logging.WARNING, "journal_unreadable", path=str(path), error=str(error))
 
     def claim(self, key: str, until: datetime | None) -> bool:
@@ -102,15 +127,28 @@ class FileJournal(MemoryJournal):
                 return False
         if not super().claim(key, until):
             return False
+        self._write()
+        return True
+
+    def settle(self, key: str, outcome: dict[str, Any]) -> None:
+        super().settle(key, outcome)
+        self._write()
+
+    def _write(self) -> None:
         with self._lock:
-            body = json.dumps({k: v.isoformat() for k, v in self.claims.items()})
+            body = json.dumps(
+                {
+                    "claims": {k: v.isoformat() for k, v in self.claims.items()},
+                    "outcomes": self.outcomes,
+                },
+                default=str,
+            )
         descriptor, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".commands-")
         with os.fdopen(descriptor, "w") as file:
             file.write(body)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temporary, self.path)
-        return True
 
 
 class CommandSource:

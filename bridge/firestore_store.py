@@ -16,7 +16,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1 import _helpers
 from google.cloud.firestore_v1.field_path import FieldPath
 
-from bridge.contract import COMMANDS, SIDE_COLLECTION, check_document
+from bridge.contract import BACKEND_FIELDS, COMMANDS, SIDE_COLLECTION, check_document
 from bridge.credential import BridgeAccount, BridgeCredentials
 from bridge.store import CommandListener, CommandRecord, Listener, Snapshot
 
@@ -81,6 +81,16 @@ class FirestoreHomeStore:
 
     def write_side(self, name: str, data: Mapping[str, Any]) -> None:
         self._user.collection(SIDE_COLLECTION).document(name).set(dict(data))
+
+    def set_fields(self, device_id: str, fields: Mapping[str, Any]) -> bool:
+        extra = sorted(set(fields) - BACKEND_FIELDS)
+        if extra:
+            raise ValueError(f"fields outside the device-document contract: {extra}")
+        try:
+            self._device(device_id).update(dict(fields))
+        except exceptions.NotFound:
+            return False
+        return True
 
     def watch(self, listener: Listener) -> Callable[[], None]:
         def on_snapshot(_docs: Any, changes: Any, _read_time: Any) -> None:

@@ -10,8 +10,9 @@ from typing import Any
 from bridge.budget import BudgetExhausted
 from bridge.commands import FileJournal, MemoryJournal, error_code
 from bridge.errors import Refused, Unauthorized, Unconfirmed, Unreachable, Unsupported
+from bridge.memory_store import MemoryHomeStore
 from bridge.runtime import Bridge, Settings
-from bridge.store import CommandRecord, MemoryHomeStore
+from bridge.store import CommandRecord
 from tests.unit.bridge.scripted import ScriptedAdapter
 
 SETTINGS = Settings(poll_interval=10, retry_base=1, offline_after=2, command_grace=5)
@@ -137,7 +138,8 @@ def test_after_a_restart_an_interrupted_record_is_answered_not_repeated(tmp_path
     first.stop()
     command = store.execute("lamp", ON_OFF, {"on": True}, patch={"on": True})
     record = store.commands[("lamp", command)]
-    assert FileJournal(journal_file).claim(f"lamp/{command}", record["deadline"])  # the "crash"
+    identity = CommandRecord.parse("lamp", command, record).identity
+    assert FileJournal(journal_file).claim(identity, record["deadline"])  # the "crash"
     again, _, _, _ = rig(store, adapter, journal=FileJournal(journal_file))
     again.workers["lamp"].step()
     assert adapter.applied == []

@@ -8,8 +8,8 @@ import logging
 
 from bridge import logs
 from bridge.errors import Unreachable
+from bridge.memory_store import MemoryHomeStore
 from bridge.runtime import Bridge, Settings
-from bridge.store import MemoryHomeStore
 from tests.unit.bridge.scripted import LAMP, ScriptedAdapter
 
 SETTINGS = Settings(poll_interval=10, retry_base=1, offline_after=3, command_grace=5)

@@ -9,6 +9,7 @@ import pytest
 
 from bridge.budget import Budget
 from bridge.errors import Refused, Unconfirmed, Unreachable, Unsupported
+from bridge.memory_store import MemoryHomeStore
 from bridge.runtime import Bridge, Settings
 from bridge.speaker.adapter import SpeakerAdapter
 from bridge.speaker.client import SpeakerClient, Target
@@ -16,7 +17,6 @@ from bridge.speaker.discovery import StaticDiscovery
 from bridge.speaker.pins import PinStore
 from bridge.speaker.probe import probe
 from bridge.speaker.tokens import HomeGraphTokens
-from bridge.store import MemoryHomeStore
 from devstack.fake_speaker import FakeSpeaker
 
 
