@@ -5,6 +5,7 @@ import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from functions.core.paths import command_path
 from functions.core.units import SECOND, nanos
@@ -51,7 +52,7 @@ def test_unlinking_is_refused_when_the_user_linked_again_since(home: Home, user:
 def test_a_command_expires_once_and_only_without_an_outcome(home: Home, user: str) -> None:
     overdue = datetime.now(UTC) - timedelta(minutes=1)
     later = datetime.now(UTC) + timedelta(minutes=10)
-    base = {"mode": "confirmed", "outcome": None, "executions": []}
+    base: dict[str, Any] = {"mode": "confirmed", "outcome": None, "executions": []}
     home.put(command_path(user, "d", "late"), {**base, "deadline": overdue})
     home.put(command_path(user, "d", "fresh"), {**base, "deadline": later})
     done = {**base, "deadline": overdue, "outcome": {"status": "SUCCESS"}}

@@ -326,7 +326,12 @@ def test_the_sweep_expires_an_unanswered_command_and_reports_its_device(
 ) -> None:
     home.write(linked, "lock", outlet(True))
     overdue = datetime.now(UTC) - timedelta(minutes=1)
-    record = {"mode": "confirmed", "outcome": None, "deadline": overdue, "executions": []}
+    record: dict[str, Any] = {
+        "mode": "confirmed",
+        "outcome": None,
+        "deadline": overdue,
+        "executions": [],
+    }
     home.put(command_path(linked, "lock", "c1"), record)
     handle_change(pipeline(home, google, clock), scheduled("sweep"))
     expired = home.get(command_path(linked, "lock", "c1")) or {}

@@ -572,9 +572,9 @@ def test_the_sweep_query_has_its_composite_index() -> None:
 
 
 def test_bookkeeping_expires_through_ttl_policies() -> None:
-    from functions.on_device_change.ledger import QUOTA
-    from functions.core.paths import EVENTS
     from functions.account_linking.records import CODES, FAILURES, REQUESTS
+    from functions.core.paths import EVENTS
+    from functions.on_device_change.ledger import QUOTA
 
     expected = {
         paths.COMMANDS: "expireAt",

@@ -387,7 +387,7 @@ class Broken:
 def test_an_internal_failure_gets_a_clear_page_or_json_never_a_framework_500(
     linking: Linking,
 ) -> None:
-    broken = Linking(Broken(), linking.identity, linking.config)  # type: ignore[arg-type]
+    broken = Linking(Broken(), linking.identity, linking.config)
     page = call(broken, "GET", "/authorize", query=authorize_query())
     assert page.status == 503 and "Account linking" in page.body
     assert page.headers["Content-Type"].startswith("text/html")

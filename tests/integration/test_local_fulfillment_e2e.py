@@ -27,7 +27,7 @@ from devstack.fake_speaker import FakeSpeaker
 from devstack.local_platform import LocalPlatform, build
 from devstack.stack import LocalStack
 from functions.devices.pins import pin_record
-from tests.waiting import eventually
+from tests.support.waiting import eventually
 
 PROJECT = "demo-smarthome-local"
 HOME = "local-home"

@@ -1,7 +1,6 @@
 """Hostile requests to the fulfillment and the answers Google's protocol documents for them, shared
 by the unit tests (in-memory store) and the integration tests (Firestore emulator)."""
 
-
 import base64
 import json
 from collections.abc import Callable
@@ -260,5 +259,3 @@ def check_answer(case: Case, answer: webhook.Answer, logged: str) -> None:
                 i: c.get("errorCode", c["status"]) for c in payload["commands"] for i in c["ids"]
             }
         assert got == case.outcomes
-
-

@@ -13,7 +13,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NoReturn
 
 import pytest
-from functions.on_device_change.client import GoogleHomeGraph, HomeGraphError
 
 from devstack.emulators import free_port
 from devstack.homegraph_server import (
@@ -23,6 +22,7 @@ from devstack.homegraph_server import (
     Faults,
     HomeGraphServer,
 )
+from functions.on_device_change.client import GoogleHomeGraph, HomeGraphError
 
 DEVICES = [
     {

@@ -31,8 +31,8 @@ from bridge.memory_store import MemoryHomeStore
 from bridge.runtime import Bridge, Settings
 from bridge.store import CommandRecord, Execution
 from functions.fulfillment.challenge import required
+from tests.support.waiting import eventually
 from tests.unit.bridge.scripted import ScriptedAdapter
-from tests.waiting import eventually
 
 SECRET = "unit-secret-0123456789"
 ON_OFF = "action.devices.commands.OnOff"
