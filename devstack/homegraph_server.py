@@ -215,6 +215,12 @@ class HomeGraphServer:
             found = user.last_reported.get(device_id) if user else None
             return json.loads(json.dumps(found)) if found is not None else None
 
+    def diverge(self, agent_user_id: str, device_id: str, states: dict[str, Any]) -> None:
+        """Make Google's view of a device wrong (what the state-accuracy check must find): its
+        held states take ``states``, as if a report had been lost or mangled."""
+        with self._lock:
+            self._user(agent_user_id).states.setdefault(device_id, {}).update(states)
+
     def synced_devices(self, agent_user_id: str) -> list[dict[str, Any]]:
         """Google's view of the user's devices: the devices of the last successful SYNC."""
         with self._lock:

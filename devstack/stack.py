@@ -105,6 +105,8 @@ class LocalStack:
     saved_env: dict[str, str | None] = field(default_factory=dict, repr=False)
     sweep_seconds: float = 60.0
     """How often the stand-in for Cloud Scheduler publishes a sweep message."""
+    accuracy_seconds: float = 300.0
+    """How often it publishes an accuracy message (the state-accuracy check)."""
     eventarc_concurrency: int = 8
     """Firestore events delivered to on_device_written at once (devstack/eventarc.py)."""
     eventarc: EventarcRelay | None = None
@@ -183,7 +185,7 @@ class LocalStack:
         self._register_trigger()
         self._create_subscription()
         self._stopping.clear()
-        self._scheduler = threading.Thread(target=self._sweep_every, name="sweep-scheduler")
+        self._scheduler = threading.Thread(target=self._schedule, name="scheduler")
         self._scheduler.start()
 
     def restart(self, name: str) -> None:
@@ -238,18 +240,29 @@ class LocalStack:
         for trigger, pattern in ((TRIGGER, DEVICE_PATTERN), (SUB_TRIGGER, SUBCOLLECTION_PATTERN)):
             register_trigger(self.firestore.host, self.project, trigger, pattern)
 
-    def _sweep_every(self) -> None:
+    def _schedule(self) -> None:
         """What Cloud Scheduler does in production (terraform/pubsub.tf): a ``sweep`` message on
-        the device-changes topic every ``sweep_seconds``."""
+        the device-changes topic every ``sweep_seconds``, an ``accuracy`` one every
+        ``accuracy_seconds``."""
+        due = {"sweep": self.sweep_seconds, "accuracy": self.accuracy_seconds}
+        tick = min(due.values())
+        elapsed = 0.0
+        while not self._stopping.wait(tick):
+            elapsed += tick
+            for kind, every in due.items():
+                if elapsed % every < tick:
+                    self.publish_scheduled(kind)
+
+    def publish_scheduled(self, kind: str) -> None:
+        """Publish one Cloud Scheduler message (``sweep`` or ``accuracy``) now."""
         from google.cloud import pubsub_v1  # type: ignore[attr-defined]
 
         publisher = pubsub_v1.PublisherClient()
         topic = publisher.topic_path(self.project, TOPIC)
-        while not self._stopping.wait(self.sweep_seconds):
-            try:
-                publisher.publish(topic, b"{}", kind="sweep").result(timeout=10)
-            except Exception as error:  # the emulator stopping under it; the next tick retries
-                print(f"sweep not published: {type(error).__name__}", file=sys.stderr)
+        try:
+            publisher.publish(topic, b"{}", kind=kind).result(timeout=10)
+        except Exception as error:  # the emulator stopping under it; the next tick retries
+            print(f"{kind} not published: {type(error).__name__}", file=sys.stderr)
 
     def _create_subscription(self) -> None:
         from google.cloud import pubsub_v1  # type: ignore[attr-defined]

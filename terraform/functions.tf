@@ -102,7 +102,8 @@ locals {
         # runs (the push subscription's ack deadline, pubsub.tf, is this timeout too).
         MESSAGE_DEADLINE_SECONDS = tostring(var.event_timeout_seconds)
         # The state-accuracy check (a kind=accuracy message, pubsub.tf): users sampled per run.
-        ACCURACY_SAMPLE_USERS = tostring(var.accuracy_sample_users)
+        ACCURACY_SAMPLE_USERS    = tostring(var.accuracy_sample_users)
+        ACCURACY_SETTLED_SECONDS = tostring(var.accuracy_settled_seconds)
       }
       secret_environment_variables = {}
       # No event_trigger: a function-managed Pub/Sub trigger owns its subscription, which cannot be

@@ -569,6 +569,17 @@ variable "accuracy_sample_users" {
   }
 }
 
+variable "accuracy_settled_seconds" {
+  type        = number
+  description = "How long a device must have gone unchanged before the state-accuracy check compares it (ACCURACY_SETTLED_SECONDS): a write still on its way to Home Graph is not a mismatch."
+  default     = 60
+
+  validation {
+    condition     = var.accuracy_settled_seconds >= 0 && var.accuracy_settled_seconds <= 3600
+    error_message = "accuracy_settled_seconds must be from 0 to 3600."
+  }
+}
+
 # --- Monitoring (monitoring.tf) --------------------------------------------------------------------
 
 variable "notification_channels" {

@@ -31,6 +31,7 @@ class Config:
     homegraph_request_sync_share: float = 0.1
     message_deadline_seconds: float = 180.0
     accuracy_sample_users: int = 50
+    accuracy_settled_seconds: float = 60.0
 
     def redirect_uris(self) -> frozenset[str]:
         """Where account linking may send codes: Google's two redirect URIs for this project,
@@ -68,6 +69,8 @@ class Config:
             raise RuntimeError("MESSAGE_DEADLINE_SECONDS must be at least 15")
         if config.accuracy_sample_users < 1:
             raise RuntimeError("ACCURACY_SAMPLE_USERS must be at least 1")
+        if config.accuracy_settled_seconds < 0:
+            raise RuntimeError("ACCURACY_SETTLED_SECONDS must be 0 or more")
         return config
 
 
@@ -93,5 +96,6 @@ ENV_VARS: dict[str, str] = {
     "homegraph_request_sync_share": "HOMEGRAPH_REQUEST_SYNC_SHARE",
     "message_deadline_seconds": "MESSAGE_DEADLINE_SECONDS",
     "accuracy_sample_users": "ACCURACY_SAMPLE_USERS",
+    "accuracy_settled_seconds": "ACCURACY_SETTLED_SECONDS",
 }
 """Config field -> the environment variable that sets it."""

@@ -16,26 +16,11 @@ from functions.devices.backend import (
     device_error,
     execution_policy,
 )
+from functions.devices.contract import CUSTOM_DATA_MAX_BYTES, SYNC_FIELDS
 from functions.devices.device_types import DEVICE_TYPES
 from functions.devices.traits import TRAITS
 from functions.devices.traits.base import Trait
 from functions.devices.traits.fields import Fields, attributes
-
-CUSTOM_DATA_MAX_BYTES = 512
-SYNC_FIELDS = (
-    "type",
-    "traits",
-    "name",
-    "willReportState",
-    "notificationSupportedByAgent",
-    "roomHint",
-    "structureHint",
-    "deviceInfo",
-    "attributes",
-    "customData",
-    "otherDeviceIds",
-)
-"""Every field of Google's SYNC device object a document may hold, besides ``id``."""
 
 
 def compact_json(value: Any) -> str:

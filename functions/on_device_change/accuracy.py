@@ -3,10 +3,11 @@
 A Cloud Scheduler message (``kind=accuracy``) makes one instance sample linked users (from a
 random point of the user ids, wrapping around), read each one's devices, ask Home Graph what it
 holds (``devices:query``) and compare, trait by trait, the states of every device that reports
-state and has not changed for ``SETTLED_SECONDS`` (a write still on its way is not a mismatch).
-Each mismatch is logged (``state mismatch``) and repaired: the device is read again and, unless it
-changed meanwhile, its states are reported. The run ends with one ``state accuracy`` line: devices
-checked, exact, and their ratio, which the operator's alert watches (Home Vitals asks 99.5%).
+state and has not changed for ``ACCURACY_SETTLED_SECONDS`` (a write still on its way is not a
+mismatch). Each mismatch is logged (``state mismatch``) and repaired: the device is read again
+and, unless it changed meanwhile, its states are reported. The run ends with one
+``state accuracy`` line: devices checked, exact, and their ratio, which the operator's alert
+watches (Home Vitals asks 99.5%).
 """
 
 import json
@@ -27,8 +28,6 @@ from functions.on_device_change.errors import OverBudget, Redeliver
 from functions.on_device_change.ledger import DeviceRead
 from functions.on_device_change.quota import REPORT_CALL
 from functions.on_device_change.report import send_report
-
-SETTLED_SECONDS = 60
 
 
 def check_accuracy(delivery: Delivery, sample: int, rng: random.Random | None = None) -> None:
@@ -63,7 +62,7 @@ def check_accuracy(delivery: Delivery, sample: int, rng: random.Random | None = 
 def _check_user(delivery: Delivery, user_id: str) -> tuple[int, int]:
     """(devices checked, devices exact) for one user; mismatches are logged and repaired."""
     pipeline = delivery.pipeline
-    settled = pipeline.clock() - SETTLED_SECONDS * SECOND
+    settled = pipeline.clock() - int(pipeline.config.accuracy_settled_seconds * SECOND)
     reads, _ = pipeline.ledger.devices(user_id)
     expected: dict[str, dict[str, Any]] = {}
     for device_id, read in reads.items():
@@ -137,7 +136,7 @@ def _repair(delivery: Delivery, user_id: str, device_id: str) -> None:
     """Report the device's states as they are now, unless it changed since the check read it
     (then its own message reports it)."""
     pipeline = delivery.pipeline
-    settled = pipeline.clock() - SETTLED_SECONDS * SECOND
+    settled = pipeline.clock() - int(pipeline.config.accuracy_settled_seconds * SECOND)
     read = pipeline.ledger.device(user_id, device_id)
     states = _reportable(device_id, read) if read is not None else None
     if read is None or states is None or read.version >= settled:

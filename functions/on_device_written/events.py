@@ -29,7 +29,8 @@ from functions.core.messages import (
 from functions.core.paths import COMMANDS, EVENTS
 from functions.core.units import SECOND
 from functions.devices.announcements import follow_up_owed
-from functions.devices.model import SYNC_FIELDS, reportable_states
+from functions.devices.contract import STATES, SYNC_FIELDS
+from functions.devices.model import reportable_states
 
 _EventPb = DocumentEventData.pb()
 
@@ -146,7 +147,7 @@ def classify(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) 
     kinds = set()
     if any(before.get(key) != after.get(key) for key in SYNC_FIELDS):
         kinds.add(SYNC)
-    if (before.get("states") or {}) != (after.get("states") or {}):
+    if (before.get(STATES) or {}) != (after.get(STATES) or {}):
         kinds.add(STATE)
     return kinds
 

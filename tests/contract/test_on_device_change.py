@@ -429,7 +429,7 @@ def test_the_accuracy_check_reports_and_repairs_a_divergence(home, google, clock
     held = {(u, d): reportable(True) for u in users for d in ("a", "b")}
     held[(users[1], "b")] = reportable(False)  # Google's view diverged
     google.held = held
-    run = pipeline(home, google, clock, accuracy_sample_users=1000)
+    run = pipeline(home, google, clock, accuracy_sample_users=1000, accuracy_settled_seconds=60)
     handle_change(run, scheduled("accuracy"))
     lines = log_lines(capsys.readouterr().out)
     refs = {logs.user_ref(u): u for u in users}

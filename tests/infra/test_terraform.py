@@ -64,6 +64,7 @@ EXPECTED_ENV = {
         "HOMEGRAPH_REQUEST_SYNC_SHARE",
         "MESSAGE_DEADLINE_SECONDS",
         "ACCURACY_SAMPLE_USERS",
+        "ACCURACY_SETTLED_SECONDS",
     },
 }
 # Settings that are secrets: Secret Manager secret environment variables, never plain ones.

@@ -319,7 +319,7 @@ def linking_contents(client: firestore.Client) -> dict[str, Any]:
 
 def replay_revocation_only(before: dict[str, Any], after: dict[str, Any]) -> bool:
     """The one change a rejected request may make: a replayed code or refresh token revokes
-    the tokens of its grant (docs/account-linking.md)."""
+    the tokens of its grant (docs/account_linking.md)."""
     if before["authRequests"] != after["authRequests"] or before["authCodes"] != after["authCodes"]:
         return False
     if set(before["tokens"]) != set(after["tokens"]):
