@@ -541,7 +541,10 @@ def test_the_emulator_delivers_one_users_messages_one_at_a_time_in_order(stack) 
 
     from devstack.emulators import free_ports
 
-    lock, active, peak, seen = threading.Lock(), {}, {}, []
+    lock = threading.Lock()
+    active: dict[str, int] = {}
+    peak: dict[str, int] = {}
+    seen: list[tuple[str, int]] = []
 
     class Endpoint(BaseHTTPRequestHandler):
         def log_message(self, *_: object) -> None:
