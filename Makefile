@@ -25,7 +25,7 @@ LOCAL_HOME_BUNDLE := local-home/dist/app.js
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help venv checkov schema node-deps local-home browser-deps run test soak bench check fmt token pin demo speaker plan deploy clean
+.PHONY: help venv checkov schema node-deps local-home browser-deps run test soak bench check fmt token pin demo speaker support plan deploy clean
 
 help:
 	@echo "make run      local stack: emulators, the four functions, local Google side, demo home,"
@@ -38,6 +38,8 @@ help:
 	@echo "make pin USER_ID=<id> PIN=<digits>   set a user's PIN on the running local stack"
 	@echo "make demo ARGS='state desk-outlet on=true'   act as a device backend (make demo for help)"
 	@echo "make speaker ARGS='dnd on'   act on make run's fake Google Home speaker (make speaker for help)"
+	@echo "make support USER_ID=<id>   Firestore against Home Graph for one user on the running local stack"
+	@echo "              (ARGS='sync <id>' forces a Request Sync, ARGS='bundle <id>' writes a redacted bundle)"
 	@echo "make plan / make deploy   terraform plan / apply with terraform/$(TFVARS) (docs/deployment.md)"
 	@echo "make node-deps      firebase-tools (Auth emulator) into node_modules/ with npm ci"
 	@echo "make local-home     the Local Home SDK app: npm ci, type-check, bundle to $(LOCAL_HOME_BUNDLE)"
@@ -132,6 +134,11 @@ demo: venv
 
 speaker: venv
 	@$(PY) -m devstack.fake_speaker_cli $(ARGS)
+
+# One user's Firestore against Home Graph on the running local stack (ops/support.py; on Google
+# Cloud: python -m ops.support show USER --project P, docs/operations.md).
+support: venv
+	@$(PY) -m ops.support $(if $(ARGS),$(ARGS),show $(USER_ID)) --local
 
 plan:
 	terraform -chdir=terraform init -input=false

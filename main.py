@@ -1,4 +1,6 @@
-"""Cloud Functions entry points; each decodes its input and hands it to one function."""
+"""Cloud Functions entry points; each decodes its input and hands it to one function. Each loads
+what it needs on its first call, so importing this module costs no more than
+functions-framework itself (a function's cold start pays only for its own code)."""
 
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -6,7 +8,6 @@ from typing import TYPE_CHECKING, Any
 import functions_framework
 
 from functions import wiring
-from functions.fulfillment import webhook
 
 if TYPE_CHECKING:
     from cloudevents.http import CloudEvent
@@ -16,6 +17,8 @@ if TYPE_CHECKING:
 @functions_framework.http
 def fulfillment(request: "Request") -> tuple[str, int, dict[str, str]]:
     """Google Assistant's smart-home intents (SYNC, QUERY, EXECUTE, DISCONNECT)."""
+    from functions.fulfillment import webhook
+
     answer = webhook.respond(
         request.method, request.headers.get("Authorization"), request.get_data(), wiring.store
     )

@@ -336,14 +336,44 @@ class HomeGraphServer:
             return
         with self._lock:
             user = self._users.get(agent_user_id)
-            if user is not None:
-                user.devices = devices
-                _prune_states(user)
+            if user is None:
+                return
+            user.devices = devices
+            _prune_states(user)
+            unknown = [d["id"] for d in devices if d["id"] not in user.states]
+        if unknown:
+            self._populate(agent_user_id, unknown)
+
+    def _populate(self, agent_user_id: str, device_ids: list[str]) -> None:
+        """What Google does after a SYNC: one QUERY for the devices it holds no state of yet,
+        whose answers become the states it holds (later, only Report State changes them)."""
+        payload = {"devices": [{"id": device_id} for device_id in device_ids]}
+        try:
+            answer = self._post_intent(agent_user_id, str(uuid.uuid4()), "QUERY", payload)
+            found = answer["payload"]["devices"]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            with self._lock:
+                self.errors.append((agent_user_id, f"QUERY after SYNC failed: {exc}"))
+            return
+        with self._lock:
+            user = self._users.get(agent_user_id)
+            if user is None:
+                return
+            for device_id, states in found.items():
+                if isinstance(states, dict) and states.get("status") == "SUCCESS":
+                    held = {k: v for k, v in states.items() if k not in ("status", "errorCode")}
+                    user.states.setdefault(device_id, held)
 
     def _post_sync(self, agent_user_id: str, request_id: str) -> Any:
-        data = json.dumps(
-            {"requestId": request_id, "inputs": [{"intent": "action.devices.SYNC"}]}
-        ).encode()
+        return self._post_intent(agent_user_id, request_id, "SYNC")
+
+    def _post_intent(
+        self, agent_user_id: str, request_id: str, intent: str, payload: Any = None
+    ) -> Any:
+        one: dict[str, Any] = {"intent": f"action.devices.{intent}"}
+        if payload is not None:
+            one["payload"] = payload
+        data = json.dumps({"requestId": request_id, "inputs": [one]}).encode()
         request = urllib.request.Request(
             self.fulfillment_url,
             data=data,

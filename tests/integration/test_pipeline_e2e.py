@@ -15,6 +15,7 @@ from google.cloud import firestore, pubsub_v1  # type: ignore[attr-defined]
 
 from devstack.homegraph_server import Faults
 from devstack.stack import TOPIC, LocalStack
+from functions.core.logs import user_ref
 from tests.support import devices as backend_cases
 from tests.support.waiting import eventually
 from tests.support.world import intent, light
@@ -597,3 +598,43 @@ def test_the_emulator_delivers_one_users_messages_one_at_a_time_in_order(stack) 
     for user in ("a", "b"):
         order = [n for key, n in seen if key == user]
         assert order == [0, 1, 2, 3, 3, 4, 5, 6, 7, 8, 9], "in order, the failed one first again"
+
+
+def test_the_support_command_shows_one_users_firestore_against_home_graph(
+    stack, db, user, capsys
+) -> None:
+    """ops/support.py on the local stack: the device Google holds wrongly is marked, recent
+    commands are listed, and the bundle carries no raw user id, token or follow-up token."""
+    from ops import support
+
+    linked_home(stack, db, user, 2)
+    device(db, user, "d1").update({"customData": {"secret": "s3cr3t"}})
+    device(db, user, "d0").update({"states.on": True, "states.brightness": 40})
+    assert stack.homegraph
+    expected = {"on": True, "brightness": 40, "online": True}
+    eventually(lambda: stack.homegraph.last_reported(user, "d0") == expected, what="report")
+    stack.homegraph.diverge(user, "d0", {"brightness": 3})
+    command = device(db, user, "d0").collection("commands").document("c1")
+    command.set(
+        {
+            "issuedAt": datetime.now(UTC),
+            "mode": "confirmed",
+            "executions": [{"command": "action.devices.commands.OnOff", "params": {"on": True}}],
+            "followUpToken": "follow-up-secret",
+            "answer": "PENDING",
+            "outcome": {"status": "SUCCESS"},
+        }
+    )
+    endpoint = ["--project", PROJECT, "--homegraph-endpoint", stack.homegraph.url]
+    assert support.main(["show", user, *endpoint]) == 0
+    shown = capsys.readouterr().out
+    assert f"user {user}: linked" in shown
+    assert "DIFF d0" in shown and "brightness: Firestore 40, Google 3" in shown
+    assert "OK   d1" in shown and "command c1" in shown
+    assert support.main(["bundle", user, *endpoint]) == 0
+    bundle = capsys.readouterr().out
+    assert user not in bundle and user_ref(user) in bundle
+    assert "follow-up-secret" not in bundle and "s3cr3t" not in bundle
+    assert json.loads(bundle)["devices"]["d0"]["differs"] == ["brightness"]
+    assert support.main(["sync", user, *endpoint]) == 0
+    assert "Request Sync sent" in capsys.readouterr().out

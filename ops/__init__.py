@@ -1,0 +1,1 @@
+"""Operator tools (never deployed): the support command, ``python -m ops.support``."""
