@@ -104,12 +104,15 @@ test: venv checkov schema node-deps local-home browser-deps
 soak: venv node-deps
 	$(PY) -m pytest tests/reliability -m soak -s -p no:cacheprovider
 
-# Not part of `make test`: prints ratios to floors measured in the same run, and writes .bench/.
+# Not part of `make test`: counted costs, ratios to floors measured in the same run, sustained
+# rates, the quota simulation; writes .bench/ and draws docs/figures/*.svg.
 bench: venv node-deps local-home
+	$(PY) -m bench.costs
 	$(PY) -m bench.fulfillment
 	$(PY) -m bench.simulate_quota --json .bench/quota_simulation.json
 	$(PY) -m bench.pipeline_throughput
 	$(PY) -m bench.local_execute
+	$(PY) -m bench.figures
 
 check: venv
 	$(VENV)/bin/ruff check .
