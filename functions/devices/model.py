@@ -5,6 +5,8 @@ https://developers.home.google.com/cloud-to-cloud/intents/sync
 """
 
 import json
+import threading
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -78,8 +80,43 @@ class Device:
         return result
 
 
+VERDICTS = 20_000
+"""Documents whose verdict this process remembers (a few MB at most)."""
+_verdicts: OrderedDict[tuple[str, str], str | None] = OrderedDict()
+_verdicts_lock = threading.Lock()
+
+
 def parse_device(device_id: str, data: Mapping[str, Any]) -> Device:
-    """Check a device document against the contract; raises InvalidDevice with the reason."""
+    """Check a device document against the contract; raises InvalidDevice with the reason.
+
+    A process checks a given document once: Google QUERYs the same unchanged devices again and
+    again, so the verdict (valid, or the reason it is not) is remembered by the document's
+    content, and a document that changed is checked afresh."""
+    try:
+        key = (device_id, json.dumps(data, sort_keys=True, separators=(",", ":")))
+    except (TypeError, ValueError):
+        key = None  # not JSON (a timestamp in states): checked every time
+    with _verdicts_lock:
+        known = key is not None and key in _verdicts
+        verdict = _verdicts.get(key) if key is not None else None
+    if not known:
+        try:
+            _check(device_id, data)
+            verdict = None
+        except InvalidDevice as invalid:
+            verdict = str(invalid)
+        if key is not None:
+            with _verdicts_lock:
+                _verdicts[key] = verdict
+                while len(_verdicts) > VERDICTS:
+                    _verdicts.popitem(last=False)
+    if verdict is not None:
+        raise InvalidDevice(verdict)
+    return Device(device_id, data)
+
+
+def _check(device_id: str, data: Mapping[str, Any]) -> None:
+    """The contract's checks, every one."""
     doc = Fields(data, InvalidDevice)
     device_type = doc.string("type", required=True)
     if device_type not in DEVICE_TYPES:
@@ -116,7 +153,6 @@ def parse_device(device_id: str, data: Mapping[str, Any]) -> Device:
     device = Device(device_id, data)
     compact_json(device.sync())
     compact_json(device.states)
-    return device
 
 
 def _check_other_device_ids(doc: Fields) -> None:

@@ -1,8 +1,12 @@
 """The fulfillment over the in-memory store: what only it can show (round trips, a failing
 store). The behaviour over both stores: tests/contract/test_intents.py."""
 
+import uuid
+from typing import Any
+
 import pytest
 
+from functions.core.errors import InvalidDevice
 from functions.fulfillment.memory_store import MemoryStore
 from tests.support.world import World, execute_body, intent, light, log_lines, memory_world
 
@@ -148,3 +152,27 @@ def test_sync_of_a_linked_user_is_two_round_trips(world: World, memory: MemorySt
     memory.round_trips = 0
     assert world.post(intent("SYNC"), token).status == 200
     assert memory.round_trips == 2
+
+
+def test_a_document_is_checked_once_per_content(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Google QUERYs the same unchanged devices again and again: the contract's checks run once
+    per document content, and a changed document is checked afresh (and can turn invalid)."""
+    from functions.devices import model
+
+    checked: list[str] = []
+    real = model._check
+
+    def counted(device_id: str, data: Any) -> None:
+        checked.append(device_id)
+        real(device_id, data)
+
+    monkeypatch.setattr(model, "_check", counted)
+    lamp = {**light(), "name": {"name": f"lamp {uuid.uuid4().hex}"}}
+    for _ in range(3):
+        model.parse_device("lamp", lamp)
+    assert checked == ["lamp"]
+    broken = {**lamp, "willReportState": "yes"}
+    for _ in range(2):
+        with pytest.raises(InvalidDevice, match="willReportState"):
+            model.parse_device("lamp", broken)
+    assert checked == ["lamp", "lamp"], "the refusal is remembered too"
