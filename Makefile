@@ -20,11 +20,11 @@ NODE_INSTALLED := node_modules/.installed
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help venv checkov schema node-deps browser-deps run test soak bench check fmt token pin demo speaker plan deploy clean
+.PHONY: help venv checkov schema node-deps browser-deps run test soak bench check fmt token pin demo speaker screenshot plan deploy clean
 
 help:
 	@echo "make run      local stack: emulators, the four functions, local Google side, demo home,"
-	@echo "              its device backend and a LAN bridge with a fake speaker"
+	@echo "              its device backend, a LAN bridge with a fake speaker, the Google Home page"
 	@echo "make test     unit, integration, end-to-end, browser and fast reliability tests"
 	@echo "make soak     the reliability suite's long versions (docs/reliability.md)"
 	@echo "make bench    figures against floors measured side by side (docs/performance.md)"
@@ -33,6 +33,7 @@ help:
 	@echo "make pin USER_ID=<id> PIN=<digits>   set a user's PIN on the running local stack"
 	@echo "make demo ARGS='state desk-outlet on=true'   act as a device backend (make demo for help)"
 	@echo "make speaker ARGS='dnd on'   act on make run's fake Google Home speaker (make speaker for help)"
+	@echo "make screenshot   remake docs/local-google-home.png (the Google Home page, on a stack of its own)"
 	@echo "make plan / make deploy   terraform plan / apply with terraform/$(TFVARS) (docs/deployment.md)"
 	@echo "make node-deps      firebase-tools (Auth emulator) into node_modules/ with npm ci"
 	@echo "make browser-deps   Debian's chromium for the browser tests, if $(CHROMIUM) is missing"
@@ -113,6 +114,10 @@ demo: venv
 
 speaker: venv
 	@$(PY) -m devstack.fake_speaker_cli $(ARGS)
+
+# The README's picture of the local Google Home page: a short tour on a stack of its own.
+screenshot: venv node-deps browser-deps
+	$(PY) -m devstack.screenshot
 
 plan:
 	terraform -chdir=terraform init -input=false
