@@ -385,8 +385,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._json(200, action())
         except Refused as refused:
             self._json(400, {"error": str(refused)})
-        except (OSError, urllib.error.URLError) as error:
-            self._json(502, {"error": f"the local stack did not answer: {error}"})
+        except Exception as error:  # the emulators or a server of the stack failing under it
+            reason = f"{type(error).__name__}: {error}"[:300]
+            self._json(502, {"error": f"the local stack did not answer: {reason}"})
 
     def _json(self, status: int, answer: Any) -> None:
         self._send(status, json.dumps(answer).encode(), "application/json; charset=utf-8")

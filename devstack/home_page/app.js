@@ -799,7 +799,7 @@ function renderSpeaker(speaker) {
   const box = document.getElementById("speaker");
   box.hidden = !speaker;
   if (!speaker) return;
-  const text = speaker.error || `Do Not Disturb is ${speaker.dnd ? "on" : "off"} on the speaker itself.`;
+  const text = speaker.error || `The speaker itself says Do Not Disturb is ${speaker.dnd ? "on" : "off"}.`;
   const node = document.getElementById("speaker-state");
   if (node.textContent !== text) node.textContent = text;
 }

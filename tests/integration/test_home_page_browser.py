@@ -144,7 +144,7 @@ def test_flip_the_lan_speakers_do_not_disturb(page: Page, demo: Demo) -> None:
     assert demo.speaker.dnd is True  # the bridge carried the command to the speaker itself
     # A person presses the speaker's own button: the bridge's poll brings it to Google.
     expect(page.locator("#speaker-state")).to_have_text(
-        "Do Not Disturb is on on the speaker itself.", timeout=WAIT
+        "The speaker itself says Do Not Disturb is on.", timeout=WAIT
     )
     page.get_by_role("button", name="Press Do Not Disturb on the speaker").click()
     expect(held(page, "bedroom-speaker-dnd", "on")).to_have_text("false", timeout=WAIT)
@@ -205,6 +205,47 @@ def test_a_device_added_and_renamed_in_firestore_appears_after_the_request_sync(
     panel.get_by_role("button", name="Rename").click()
     expect(porch.locator("h5")).to_have_text("Front porch light", timeout=WAIT)
     expect(page.locator("#feed")).to_contain_text("Request Sync")
+
+
+def test_an_acknowledgement_is_asked_and_no_sends_nothing(page: Page, demo: Demo) -> None:
+    speaker = demo.stack.store.client.document(f"users/{USER}/devices/kitchen-speaker")
+    speaker.update({"secondaryVerification": {"action.devices.commands.OnOff": "ackNeeded"}})
+    assert demo.page
+    switch = card(page, "kitchen-speaker").locator("#onoff-kitchen-speaker")
+    expect(switch).to_have_text("Turn off", timeout=WAIT)
+    switch.click()
+    dialog = page.locator("#ack-dialog")
+    expect(page.locator("#ack-prompt")).to_have_text("Turning Kitchen speaker off. Are you sure?")
+    expect(page.locator("#ack-yes")).to_be_focused()
+    sent = len(demo.page.google.recent())
+    dialog.get_by_role("button", name="No", exact=True).click()
+    expect(dialog).to_be_hidden()
+    expect(card(page, "kitchen-speaker").locator(".said")).to_have_text(
+        "OK, I won't change Kitchen speaker."
+    )
+    assert len(demo.page.google.recent()) == sent  # No sends nothing
+    switch.click()
+    dialog.get_by_role("button", name="Yes", exact=True).click()
+    expect(held(page, "kitchen-speaker", "on")).to_have_text("false", timeout=WAIT)
+    challenge = demo.page.google.recent()[0]["request"]["body"]["inputs"][0]["payload"]
+    assert challenge["commands"][0]["execution"][0]["challenge"] == {"ack": True}
+
+
+def test_any_command_and_device_errors_as_the_assistant_says_them(page: Page) -> None:
+    light = card(page, "kitchen-light")
+    light.get_by_text("Any command of Kitchen light").click()
+    light.get_by_label("Command").select_option("action.devices.commands.BrightnessAbsolute")
+    light.get_by_label("Params (JSON)").fill('{"brightness": 30}')
+    light.get_by_role("button", name="Send EXECUTE").click()
+    expect(light.locator(".said")).to_have_text("Setting Kitchen light to 30%.")
+    expect(held(page, "kitchen-light", "brightness")).to_have_text("30", timeout=WAIT)
+    light.get_by_label("Params (JSON)").fill('{"brightness": 300}')
+    light.get_by_role("button", name="Send EXECUTE").click()
+    expect(light.locator(".said")).to_have_text("Sorry, Kitchen light can't be set to that value.")
+    card(page, "garage-outlet").get_by_role("button", name="Turn on").click()
+    expect(card(page, "garage-outlet").locator(".said")).to_have_text(
+        "Sorry, it looks like Garage outlet is unavailable right now."
+    )
 
 
 def test_the_page_loads_nothing_from_another_host(page: Page, demo: Demo) -> None:
