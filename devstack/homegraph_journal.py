@@ -9,9 +9,9 @@ than what is kept is told how many it ``missed``. docs/local-google-home.md list
 
 import threading
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 KINDS = (
     "requestSync",  # a devices:requestSync call, with the HTTP status answered
@@ -25,6 +25,8 @@ KINDS = (
 )
 MAX_WAIT_SECONDS = 30.0
 MAX_LIMIT = 1000
+PARAMETERS = frozenset({"since", "agentUserId", "kind", "limit", "wait"})
+N = TypeVar("N", int, float)
 
 
 def timestamp(now: datetime | None = None) -> str:
@@ -33,7 +35,11 @@ def timestamp(now: datetime | None = None) -> str:
     return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
-class CursorAhead(ValueError):
+class BadRead(ValueError):
+    """A read of the records that is refused; the message says why."""
+
+
+class CursorAhead(BadRead):
     """A cursor past the latest record: the reader's server restarted (start again from 0)."""
 
 
@@ -138,3 +144,46 @@ class Journal:
                 continue
             found.append(record)
         return found, cursor
+
+
+def read_query(journal: Journal, query: Mapping[str, list[str]]) -> dict[str, Any]:
+    """``journal.read`` for the parameters of ``GET /local/records?since=&agentUserId=&kind=
+    &limit=&wait=`` (parsed, each a list); raises BadRead naming what is wrong."""
+    unknown = set(query) - PARAMETERS
+    if unknown:
+        raise BadRead(f"unknown parameter {min(unknown)!r}")
+    repeated = sorted(name for name, values in query.items() if len(values) != 1)
+    if repeated:
+        raise BadRead(f"parameter {repeated[0]!r} given more than once")
+    one = {name: values[0] for name, values in query.items()}
+    kinds = one["kind"].split(",") if "kind" in one else None
+    if kinds is not None and not set(kinds) <= set(KINDS):
+        raise BadRead(f"kind must be among {', '.join(KINDS)}")
+    return journal.read(
+        _number(one, "since", int, low=0, high=None, default=0),
+        agent_user_id=one.get("agentUserId"),
+        kinds=kinds,
+        limit=_number(one, "limit", int, low=1, high=MAX_LIMIT, default=500),
+        wait=_number(one, "wait", float, low=0, high=MAX_WAIT_SECONDS, default=0.0),
+    )
+
+
+def _number(
+    query: Mapping[str, str],
+    name: str,
+    kind: type[N],
+    *,
+    low: float,
+    high: float | None,
+    default: N,
+) -> N:
+    """A parameter as a number within [low, high], or BadRead naming it."""
+    if name not in query:
+        return default
+    try:
+        value = kind(query[name])
+    except ValueError:
+        raise BadRead(f"{name} must be a number") from None
+    if not (low <= value and (high is None or value <= high)):  # also refuses NaN
+        raise BadRead(f"{name} must be from {low:g}" + (f" to {high:g}" if high else ""))
+    return value

@@ -24,9 +24,9 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, NamedTuple, TypeVar
+from typing import Any, NamedTuple
 
-from devstack.homegraph_journal import KINDS, MAX_LIMIT, MAX_WAIT_SECONDS, CursorAhead, Journal
+from devstack.homegraph_journal import BadRead, Journal, read_query
 from devstack.homegraph_journal import timestamp as rfc3339
 from functions.devices.traits import TRAITS
 
@@ -61,7 +61,6 @@ FIELDS = {
 }
 """The fields each request message has (discovery document); Google rejects unknown names."""
 REPORT_DEVICES_FIELDS = {"states", "notifications", "homeTraits", "homeEvents"}
-N = TypeVar("N", int, float)
 
 
 @dataclass(frozen=True)
@@ -274,26 +273,10 @@ class HomeGraphServer:
         raise ApiError(404, "Method not found.")
 
     def _records(self, query: Mapping[str, list[str]]) -> dict[str, Any]:
-        unknown = set(query) - {"since", "agentUserId", "kind", "limit", "wait"}
-        if unknown:
-            raise ApiError(400, f"unknown parameter {min(unknown)!r}")
-        repeated = sorted(name for name, values in query.items() if len(values) != 1)
-        if repeated:
-            raise ApiError(400, f"parameter {repeated[0]!r} given more than once")
-        one = {name: values[0] for name, values in query.items()}
-        kinds = one["kind"].split(",") if "kind" in one else None
-        if kinds is not None and not set(kinds) <= set(KINDS):
-            raise ApiError(400, f"kind must be among {', '.join(KINDS)}")
         try:
-            return self.journal.read(
-                _number(one, "since", int, low=0, high=None, default=0),
-                agent_user_id=one.get("agentUserId"),
-                kinds=kinds,
-                limit=_number(one, "limit", int, low=1, high=MAX_LIMIT, default=500),
-                wait=_number(one, "wait", float, low=0, high=MAX_WAIT_SECONDS, default=0.0),
-            )
-        except CursorAhead as ahead:
-            raise ApiError(400, str(ahead)) from None
+            return read_query(self.journal, query)
+        except BadRead as bad:
+            raise ApiError(400, str(bad)) from None
 
     # The API, one method per endpoint; each returns the JSON answer or raises ApiError.
 
@@ -579,27 +562,6 @@ class HomeGraphServer:
             "requestId": body.get("requestId", ""),
             "payload": {"agentUserId": agent_user_id, "devices": devices},
         }
-
-
-def _number(
-    query: Mapping[str, str],
-    name: str,
-    kind: type[N],
-    *,
-    low: float,
-    high: float | None,
-    default: N,
-) -> N:
-    """A query parameter as a number within [low, high], or ApiError(400) naming it."""
-    if name not in query:
-        return default
-    try:
-        value = kind(query[name])
-    except ValueError:
-        raise ApiError(400, f"{name} must be a number") from None
-    if not (low <= value and (high is None or value <= high)):  # also refuses NaN
-        raise ApiError(400, f"{name} must be from {low:g}" + (f" to {high:g}" if high else ""))
-    return value
 
 
 def _query_states(answer: Any, request_id: str) -> dict[str, dict[str, Any]]:

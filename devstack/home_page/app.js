@@ -3,11 +3,13 @@
 // the server plays Google (devstack/home_page.py). docs/local-google-home.md describes the page.
 "use strict";
 
+import { backendPanel, setUpAddDevice } from "./backend.js";
+import { controls } from "./controls.js";
+import { api, clock, el, json, placeInOrder, same, short } from "./dom.js";
+
 const POLL_MS = 1000;
 const FEED_SHOWN = 300;
 const FOLLOW_UP_TRAITS = new Set(["LockUnlock", "OpenClose", "ArmDisarm"]);
-const T = "action.devices.traits.";
-const C = "action.devices.commands.";
 
 const page = {
   setup: null,
@@ -18,55 +20,6 @@ const page = {
   intents: new Map(), // seq -> <li>
   speaker: null,
 };
-
-// --- small helpers ---------------------------------------------------------------------------
-
-function el(tag, props = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props)) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "text") node.textContent = value;
-    else if (key === "class") node.className = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else if (key === "dataset") Object.assign(node.dataset, value);
-    else node.setAttribute(key, value === true ? "" : value);
-  }
-  for (const child of children.flat()) {
-    if (child !== null && child !== undefined && child !== false) {
-      node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-    }
-  }
-  return node;
-}
-
-function short(name) {
-  return String(name || "").split(".").pop();
-}
-
-function json(value) {
-  return JSON.stringify(value, null, 2);
-}
-
-function same(a, b) {
-  return JSON.stringify(a) === JSON.stringify(b);
-}
-
-function clock(at) {
-  return at ? new Date(at).toLocaleTimeString([], { hour12: false }) + "." +
-    String(new Date(at).getMilliseconds()).padStart(3, "0") : "";
-}
-
-async function api(path, body) {
-  const init = body === undefined ? {} : {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-  };
-  const response = await fetch(path, init);
-  const data = await response.json().catch(() => ({ error: `HTTP ${response.status}` }));
-  if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
-  return data;
-}
 
 function say(text, deviceId) {
   document.getElementById("assistant").textContent = text;
@@ -169,14 +122,6 @@ function sectionFor(parent, key, heading, title) {
   return node;
 }
 
-function placeInOrder(container, nodes) {
-  // Moves only what is out of place, so a focused control keeps its focus.
-  nodes.forEach((node, index) => {
-    if (container.children[index] !== node) container.insertBefore(node, container.children[index] || null);
-  });
-  while (container.children.length > nodes.length) container.lastElementChild.remove();
-}
-
 function card(view) {
   let entry = page.cards.get(view.id);
   // Rebuilt only when what its controls are made of changes (Google's SYNC answer, the
@@ -235,7 +180,7 @@ function buildCard(view) {
       nicknames.length ? el("span", {}, ` · nicknames: ${nicknames.join(", ")}`) : null,
       el("span", {}, ` · traits: ${traits.join(", ") || "none"}`)),
     entry.badges,
-    sync ? controls(id, sync, entry) : null,
+    sync ? controls(id, sync, entry, { catalogue: page.setup.catalogue, execute, query: queryDevices }) : null,
     entry.said,
     entry.table,
     backendPanel(id, doc, entry),
@@ -298,208 +243,6 @@ function renderStates(table, view, held, expected) {
         ? el("span", { title: "Google and Firestore differ" }, "≠", el("span", { class: "visually-hidden", text: " differs" }))
         : "")))),
   );
-}
-
-// --- controls: real EXECUTE requests ----------------------------------------------------------
-
-function controls(id, sync, entry) {
-  const box = el("div", { class: "controls", role: "group", "aria-label": `Controls of ${sync.name.name}` });
-  const attributes = sync.attributes || {};
-  const traits = new Set((sync.traits || []).map(short));
-  const add = (node, update) => {
-    if (!node) return;
-    box.append(node);
-    if (update) entry.updaters.push(update);
-  };
-  const send = (command, params) => execute(id, { command: C + command, params });
-  const uid = (name) => `${name}-${id}`;
-
-  if (traits.has("OnOff")) {
-    const button = el("button", { type: "button", id: uid("onoff"), "aria-pressed": "false" }, "Turn on");
-    button.addEventListener("click", () => send("OnOff", { on: button.getAttribute("aria-pressed") !== "true" }));
-    add(button, (s) => {
-      button.setAttribute("aria-pressed", String(s.on === true));
-      button.textContent = s.on ? "Turn off" : "Turn on";
-    });
-  }
-  if (traits.has("Brightness")) {
-    add(...rangeControl(uid("brightness"), "Brightness (%)", 0, 100, 1, "brightness",
-      (v) => send("BrightnessAbsolute", { brightness: v })));
-  }
-  if (traits.has("ColorSetting")) {
-    const range = attributes.colorTemperatureRange;
-    if (range) {
-      add(...numberControl(uid("temperature"), "Colour temperature (K)", range.temperatureMinK, range.temperatureMaxK, 100,
-        (s) => s.color && s.color.temperatureK, (v) => send("ColorAbsolute", { color: { temperature: v } })));
-    }
-    if (attributes.colorModel === "rgb" || attributes.colorModel === "hsv") {
-      const input = el("input", { type: "color", id: uid("colour") });
-      input.addEventListener("change", () => send("ColorAbsolute", { color: { spectrumRGB: parseInt(input.value.slice(1), 16) } }));
-      add(el("label", { for: input.id }, "Colour ", input), (s) => {
-        if (document.activeElement !== input && s.color && s.color.spectrumRgb !== undefined) {
-          input.value = "#" + Number(s.color.spectrumRgb).toString(16).padStart(6, "0");
-        }
-      });
-    }
-  }
-  if (traits.has("OpenClose")) {
-    add(buttons([["Open", () => send("OpenClose", { openPercent: 100 })],
-      ["Close", () => send("OpenClose", { openPercent: 0 })]]));
-    if (!attributes.discreteOnlyOpenClose) {
-      add(...rangeControl(uid("open"), "Open (%)", 0, 100, 1, "openPercent",
-        (v) => send("OpenClose", { openPercent: v })));
-    }
-  }
-  if (traits.has("LockUnlock")) {
-    add(buttons([["Lock", () => send("LockUnlock", { lock: true })],
-      ["Unlock", () => send("LockUnlock", { lock: false })]]));
-  }
-  if (traits.has("ArmDisarm")) {
-    const levels = ((attributes.availableArmLevels || {}).levels || []).map((l) => l.level_name);
-    let level = null;
-    if (levels.length) {
-      level = el("select", { id: uid("armlevel") }, levels.map((l) => el("option", { value: l, text: l })));
-      add(el("label", { for: level.id }, "Arm level ", level));
-    }
-    add(buttons([["Arm", () => send("ArmDisarm", level ? { arm: true, armLevel: level.value } : { arm: true })],
-      ["Disarm", () => send("ArmDisarm", { arm: false })]]));
-  }
-  if (traits.has("TemperatureSetting")) {
-    const modes = attributes.availableThermostatModes || [];
-    if (modes.length) {
-      add(...selectControl(uid("mode"), "Mode", modes, "thermostatMode",
-        (v) => send("ThermostatSetMode", { thermostatMode: v })));
-    }
-    const range = attributes.thermostatTemperatureRange || {};
-    add(...numberControl(uid("setpoint"), "Setpoint (°C)", range.minThresholdCelsius, range.maxThresholdCelsius, 0.5,
-      (s) => s.thermostatTemperatureSetpoint, (v) => send("ThermostatTemperatureSetpoint", { thermostatTemperatureSetpoint: v })));
-    if (modes.includes("heatcool")) {
-      const low = el("input", { type: "number", step: "0.5", id: uid("low") });
-      const high = el("input", { type: "number", step: "0.5", id: uid("high") });
-      add(el("form", { class: "inline", onsubmit: (e) => {
-        e.preventDefault();
-        send("ThermostatTemperatureSetRange", { thermostatTemperatureSetpointLow: Number(low.value), thermostatTemperatureSetpointHigh: Number(high.value) });
-      } }, el("label", { for: low.id }, "Low ", low), el("label", { for: high.id }, "High ", high),
-      el("button", { type: "submit" }, "Set range")));
-    }
-  }
-  if (traits.has("FanSpeed")) {
-    const speeds = ((attributes.availableFanSpeeds || {}).speeds || []).map((s) => s.speed_name);
-    if (speeds.length) {
-      add(...selectControl(uid("fan"), "Fan speed", speeds, "currentFanSpeedSetting",
-        (v) => send("SetFanSpeed", { fanSpeed: v })));
-    }
-  }
-  if (traits.has("Volume")) {
-    add(...rangeControl(uid("volume"), "Volume", 0, attributes.volumeMaxLevel || 100, 1, "currentVolume",
-      (v) => send("setVolume", { volumeLevel: v })));
-    if (attributes.volumeCanMuteAndUnmute) {
-      const mute = el("button", { type: "button", id: uid("mute"), "aria-pressed": "false" }, "Mute");
-      mute.addEventListener("click", () => send("mute", { mute: mute.getAttribute("aria-pressed") !== "true" }));
-      add(mute, (s) => {
-        mute.setAttribute("aria-pressed", String(s.isMuted === true));
-        mute.textContent = s.isMuted ? "Unmute" : "Mute";
-      });
-    }
-  }
-  if (traits.has("StartStop")) {
-    const list = [["Start", () => send("StartStop", { start: true })], ["Stop", () => send("StartStop", { start: false })]];
-    if (attributes.pausable) {
-      list.push(["Pause", () => send("PauseUnpause", { pause: true })], ["Resume", () => send("PauseUnpause", { pause: false })]);
-    }
-    add(buttons(list));
-  }
-  if (traits.has("Scene")) {
-    const list = [["Activate", () => send("ActivateScene", { deactivate: false })]];
-    if (attributes.sceneReversible) list.push(["Deactivate", () => send("ActivateScene", { deactivate: true })]);
-    add(buttons(list));
-  }
-  if (traits.has("Modes")) {
-    for (const mode of attributes.availableModes || []) {
-      const settings = (mode.settings || []).map((s) => s.setting_name);
-      add(...selectControl(uid(`mode-${mode.name}`), `Mode: ${mode.name}`, settings,
-        (s) => (s.currentModeSettings || {})[mode.name],
-        (v) => send("SetModes", { updateModeSettings: { [mode.name]: v } })));
-    }
-  }
-  if (traits.has("Toggles")) {
-    for (const toggle of attributes.availableToggles || []) {
-      const box2 = el("input", { type: "checkbox", id: uid(`toggle-${toggle.name}`) });
-      box2.addEventListener("change", () => send("SetToggles", { updateToggleSettings: { [toggle.name]: box2.checked } }));
-      add(el("label", { for: box2.id }, box2, ` ${toggle.name}`), (s) => {
-        if (document.activeElement !== box2) box2.checked = (s.currentToggleSettings || {})[toggle.name] === true;
-      });
-    }
-  }
-  const query = el("button", { type: "button", class: "quiet", title: `Send QUERY for ${sync.name.name}` }, "QUERY");
-  query.addEventListener("click", () => queryDevices([id]));
-  add(query);
-  add(anyCommand(id, sync, traits));
-  return box;
-}
-
-function buttons(list) {
-  return el("span", { class: "buttons" }, list.map(([text, action]) => el("button", { type: "button", onclick: action }, text)));
-}
-
-function rangeControl(id, label, min, max, step, key, act) {
-  const input = el("input", { type: "range", id, min, max, step, value: min });
-  const output = el("output", { for: id });
-  input.addEventListener("input", () => { output.value = input.value; });
-  input.addEventListener("change", () => act(Number(input.value)));
-  return [el("label", { for: id, class: "range" }, `${label} `, input, output), (s) => {
-    if (document.activeElement !== input && typeof s[key] === "number") {
-      input.value = s[key];
-      output.value = s[key];
-    }
-  }];
-}
-
-function numberControl(id, label, min, max, step, read, act) {
-  const input = el("input", { type: "number", id, min, max, step });
-  const form = el("form", { class: "inline", onsubmit: (e) => { e.preventDefault(); act(Number(input.value)); } },
-    el("label", { for: id }, `${label} `, input), el("button", { type: "submit" }, "Set"));
-  return [form, (s) => {
-    const value = read(s);
-    if (document.activeElement !== input && typeof value === "number" && input.dataset.shown !== String(value)) {
-      input.value = value;
-      input.dataset.shown = String(value);
-    }
-  }];
-}
-
-function selectControl(id, label, options, key, act) {
-  const select = el("select", { id }, options.map((o) => el("option", { value: o, text: o })));
-  select.addEventListener("change", () => act(select.value));
-  const read = typeof key === "function" ? key : (s) => s[key];
-  return [el("label", { for: id }, `${label} `, select), (s) => {
-    const value = read(s);
-    if (document.activeElement !== select && value !== undefined) select.value = value;
-  }];
-}
-
-function anyCommand(id, sync, traits) {
-  const commands = [...traits].flatMap((t) => (page.setup.catalogue[t] || []).map((c) => C + c));
-  const select = el("select", { id: `any-command-${id}` }, commands.map((c) => el("option", { value: c, text: short(c) })));
-  const params = el("textarea", { id: `any-params-${id}`, rows: 3, spellcheck: "false" }, "{}");
-  const result = el("p", { class: "result", role: "status" });
-  const form = el("form", { class: "stack", onsubmit: (e) => {
-    e.preventDefault();
-    let parsed;
-    try {
-      parsed = JSON.parse(params.value || "{}");
-    } catch (error) {
-      result.textContent = `The params are not JSON: ${error.message}`;
-      return;
-    }
-    result.textContent = "";
-    execute(id, { command: select.value, params: parsed });
-  } },
-  el("label", { for: select.id }, "Command ", select),
-  el("label", { for: params.id }, "Params (JSON) ", params),
-  el("button", { type: "submit" }, "Send EXECUTE"), result);
-  if (!commands.length) return null;
-  return el("details", { class: "any", dataset: { part: "any" } }, el("summary", {}, `Any command of ${sync.name.name}`), form);
 }
 
 // --- EXECUTE, challenges and PENDING ----------------------------------------------------------
@@ -626,133 +369,8 @@ async function queryDevices(ids) {
   }
 }
 
-// --- the device backend's side (Firestore) ------------------------------------------------------
-
-function backendPanel(id, doc, entry) {
-  const result = el("p", { class: "result", role: "status" });
-  const write = async (body, done) => {
-    try {
-      await api(`/api/devices/${encodeURIComponent(id)}`, body);
-      result.textContent = done;
-    } catch (error) {
-      result.textContent = `Not written: ${error.message}`;
-    }
-  };
-  const uid = (name) => `${name}-${id}`;
-  const keys = Object.keys(doc.states || {}).sort();
-  const key = el("input", { id: uid("state-key"), list: uid("state-keys"), value: keys.includes("on") ? "on" : keys.find((k) => k !== "online") || "" });
-  const value = el("input", { id: uid("state-value"), value: "true", spellcheck: "false" });
-  const stateForm = el("form", { class: "inline", onsubmit: (e) => {
-    e.preventDefault();
-    let parsed;
-    try {
-      parsed = JSON.parse(value.value);
-    } catch (error) {
-      result.textContent = `The value is not JSON: ${error.message}`;
-      return;
-    }
-    write({ update: { [`states.${key.value}`]: parsed } }, `Wrote states.${key.value} = ${JSON.stringify(parsed)} to Firestore.`);
-  } },
-  el("datalist", { id: uid("state-keys") }, keys.map((k) => el("option", { value: k }))),
-  el("label", { for: key.id }, "State ", key),
-  el("label", { for: value.id }, "Value (JSON) ", value),
-  el("button", { type: "submit" }, "Write state"));
-
-  const reports = el("input", { type: "checkbox", id: uid("reports") });
-  reports.checked = doc.willReportState === true;
-  reports.addEventListener("change", () => write({ update: { willReportState: reports.checked } },
-    `willReportState is ${reports.checked} in Firestore.`));
-
-  const name = el("input", { id: uid("rename"), value: (doc.name && doc.name.name) || "" });
-  const renameForm = el("form", { class: "inline", onsubmit: (e) => {
-    e.preventDefault();
-    write({ update: { "name.name": name.value } }, `Renamed to ${name.value} in Firestore.`);
-  } }, el("label", { for: name.id }, "Name ", name), el("button", { type: "submit" }, "Rename"));
-
-  const errors = ["", "deviceJammingDetected", "inSoftwareUpdate", "deviceTurnedOff", "lowBattery"];
-  const error = el("select", { id: uid("device-error") }, errors.map((c) => el("option", { value: c, text: c || "none" })));
-  error.value = doc.deviceError || "";
-  error.addEventListener("change", () => write({ update: { deviceError: error.value || null } },
-    error.value ? `deviceError is ${error.value}.` : "deviceError removed."));
-
-  const parts = [
-    stateForm,
-    el("label", { for: reports.id, class: "option" }, reports, " Reports state (willReportState)"),
-    renameForm,
-    el("label", { for: error.id }, "Device error ", error),
-  ];
-  const traits = (doc.traits || []).map(short);
-  if (traits.includes("ObjectDetection")) {
-    const who = el("input", { id: uid("visitor"), value: "Alice" });
-    parts.push(el("form", { class: "inline", onsubmit: async (e) => {
-      e.preventDefault();
-      const notification = { detectionTimestamp: Date.now(), objects: who.value ? { named: [who.value] } : { unclassified: 1 } };
-      try {
-        const answer = await api(`/api/devices/${encodeURIComponent(id)}/events`, { trait: "ObjectDetection", notification });
-        result.textContent = `Recorded event ${answer.eventId}; Google is notified in a moment.`;
-      } catch (failure) {
-        result.textContent = `Not recorded: ${failure.message}`;
-      }
-    } }, el("label", { for: who.id }, "Visitor ", who), el("button", { type: "submit" }, "Ring the doorbell")));
-  }
-  const remove = el("button", { type: "button", class: "danger" }, "Delete from Firestore");
-  remove.addEventListener("click", () => {
-    if (remove.dataset.armed) write({ delete: true }, `Deleted ${id} from Firestore.`);
-    else {
-      remove.dataset.armed = "1";
-      remove.textContent = `Really delete ${id}?`;
-    }
-  });
-  remove.addEventListener("blur", () => {
-    delete remove.dataset.armed;
-    remove.textContent = "Delete from Firestore";
-  });
-  parts.push(remove);
-  const documentView = el("pre", { class: "json" });
-  parts.push(el("details", { dataset: { part: "document" } }, el("summary", {}, "The Firestore document"), documentView));
-  entry.backendUpdate = (view) => {
-    const shown = json(view.firestore.document);
-    if (documentView.textContent !== shown) documentView.textContent = shown;
-    const current = view.firestore.document || {};
-    if (document.activeElement !== reports) reports.checked = current.willReportState === true;
-    if (document.activeElement !== error) error.value = current.deviceError || "";
-  };
-  return el("details", { class: "backend", dataset: { part: "backend" } },
-    el("summary", {}, "Device backend (Firestore)"),
-    el("div", { class: "stack" }, parts, result));
-}
-
 function setUpForms() {
-  const form = document.getElementById("add-device");
-  const templates = page.setup.templates;
-  const select = form.elements.template;
-  for (const name of Object.keys(templates)) select.append(el("option", { value: name, text: name }));
-  const fill = () => {
-    const template = JSON.parse(JSON.stringify(templates[select.value] || {}));
-    template.name = { name: form.elements.name.value };
-    if (form.elements.room.value) template.roomHint = form.elements.room.value;
-    else delete template.roomHint;
-    form.elements.document.value = json(template);
-  };
-  for (const field of ["template", "name", "room"]) form.elements[field].addEventListener("input", fill);
-  fill();
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    const result = form.querySelector(".result");
-    let document_;
-    try {
-      document_ = JSON.parse(form.elements.document.value);
-    } catch (error) {
-      result.textContent = `The document is not JSON: ${error.message}`;
-      return;
-    }
-    try {
-      await api(`/api/devices/${encodeURIComponent(form.elements.id.value)}`, { set: document_ });
-      result.textContent = `Added ${form.elements.id.value} to Firestore; Google lists it after the Request Sync.`;
-    } catch (error) {
-      result.textContent = `Not added: ${error.message}`;
-    }
-  });
+  setUpAddDevice(page.setup.templates);
   document.getElementById("send-sync").addEventListener("click", async () => {
     const record = await api("/api/intent", { intent: "action.devices.SYNC" });
     renderIntents([record], true);
