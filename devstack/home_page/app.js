@@ -89,11 +89,11 @@ function renderHome(home) {
   const structures = document.getElementById("structures");
   const wanted = [];
   for (const structure of home.structures) {
-    const section = sectionFor(structures, `structure-${structure.name}`, "h3", structure.name);
+    const section = sectionFor(`structure-${structure.name}`, "h3", structure.name);
     wanted.push(section);
     const rooms = [];
     for (const room of structure.rooms) {
-      const roomNode = sectionFor(section, `room-${structure.name}-${room.name}`, "h4", room.name);
+      const roomNode = sectionFor(`room-${structure.name}-${room.name}`, "h4", room.name);
       rooms.push(roomNode);
       const cards = room.devices.map((id) => card(views.get(id)).root);
       placeInOrder(roomNode.querySelector(".devices"), cards);
@@ -103,7 +103,11 @@ function renderHome(home) {
   placeInOrder(structures, wanted);
   const only = home.devices.filter((d) => d.verdict === "notInGoogle" || (!d.google.device && d.verdict === "invalid"));
   placeInOrder(document.getElementById("firestore-only"), only.map((v) => card(v).root));
-  document.getElementById("firestore-only-hint").hidden = only.length > 0;
+  const hint = only.length
+    ? "Devices your backend wrote that Google does not list yet: they move above after the Request Sync."
+    : "None: Google lists every device Firestore holds.";
+  const hintNode = document.getElementById("firestore-only-hint");
+  if (hintNode.textContent !== hint) hintNode.textContent = hint;
   for (const [id, entry] of page.cards) {
     if (!views.has(id)) {
       entry.root.remove();
@@ -112,7 +116,7 @@ function renderHome(home) {
   }
 }
 
-function sectionFor(parent, key, heading, title) {
+function sectionFor(key, heading, title) {
   const id = "s-" + key.replace(/[^A-Za-z0-9_-]/g, "_");
   let node = document.getElementById(id);
   if (!node) {
