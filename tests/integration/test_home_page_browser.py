@@ -32,10 +32,7 @@ WAIT = 30_000
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     logs = Path(tmp_path_factory.mktemp("home-page"))
-    settings = {
-        "REQUEST_SYNC_MIN_INTERVAL_SECONDS": "1",
-        "REPORT_STATE_MIN_INTERVAL_SECONDS": "0.2",
-    }
+    settings = {"REQUEST_SYNC_MIN_INTERVAL_SECONDS": "1"}
     with (
         LocalStack(PROJECT, logs, settings=settings) as stack,
         Demo(stack, logs, bridge_poll=1.0) as demo,
