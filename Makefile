@@ -25,11 +25,11 @@ LOCAL_HOME_BUNDLE := local-home/dist/app.js
 CHROMIUM := /usr/bin/chromium
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 
-.PHONY: help venv checkov schema node-deps local-home browser-deps run test soak bench check fmt token pin demo speaker support plan deploy clean
+.PHONY: help venv checkov schema node-deps local-home browser-deps run test soak bench check fmt token pin demo speaker support screenshot plan deploy clean
 
 help:
 	@echo "make run      local stack: emulators, the four functions, local Google side, demo home,"
-	@echo "              its device backend and a LAN bridge with a fake speaker"
+	@echo "              its device backend, a LAN bridge with a fake speaker, the Google Home page"
 	@echo "make test     unit, integration, end-to-end, browser and fast reliability tests"
 	@echo "make soak     the reliability suite's long versions (docs/reliability.md)"
 	@echo "make bench    figures against floors measured side by side (docs/performance.md)"
@@ -40,6 +40,7 @@ help:
 	@echo "make speaker ARGS='dnd on'   act on make run's fake Google Home speaker (make speaker for help)"
 	@echo "make support USER_ID=<id>   Firestore against Home Graph for one user on the running local stack"
 	@echo "              (ARGS='sync <id>' forces a Request Sync, ARGS='bundle <id>' writes a redacted bundle)"
+	@echo "make screenshot   remake docs/local-google-home.png (the Google Home page, on a stack of its own)"
 	@echo "make plan / make deploy   terraform plan / apply with terraform/$(TFVARS) (docs/deployment.md)"
 	@echo "make node-deps      firebase-tools (Auth emulator) into node_modules/ with npm ci"
 	@echo "make local-home     the Local Home SDK app: npm ci, type-check, bundle to $(LOCAL_HOME_BUNDLE)"
@@ -142,6 +143,10 @@ speaker: venv
 # Cloud: python -m ops.support show USER --project P, docs/operations.md).
 support: venv
 	@$(PY) -m ops.support $(if $(ARGS),$(ARGS),show $(USER_ID)) --local
+
+# The README's picture of the local Google Home page: a short tour on a stack of its own.
+screenshot: venv node-deps browser-deps
+	$(PY) -m devstack.screenshot
 
 plan:
 	terraform -chdir=terraform init -input=false

@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devstack.emulators import Emulator, free_port, ready
+from devstack.emulators import Emulator, free_ports, ready
 from devstack.local import ROOT, emulator_address
 
 FIREBASE_BIN = ROOT / "node_modules" / ".bin" / "firebase"
@@ -85,11 +85,17 @@ def start_auth_emulator(
         raise ValueError(f"project must be a demo- project (offline only), not {project!r}")
     command_path = firebase_command()
     host, _ = emulator_address("auth")
-    port = port or free_port()
+    # firebase-tools' own hub and logging servers take fixed ports (4400, 4500) unless told: a
+    # second Auth emulator on the machine (make run's, another test run's) then dies on 4500.
+    chosen = free_ports(3)
+    port = port or chosen[0]
+    hub, logging = [p for p in chosen if p != port][:2]
     workdir = Path(tempfile.mkdtemp(prefix="firebase-auth-"))
     config = {
         "emulators": {
             "auth": {"host": host, "port": port},
+            "hub": {"host": host, "port": hub},
+            "logging": {"host": host, "port": logging},
             "ui": {"enabled": False},
             "singleProjectMode": True,
         }

@@ -1,6 +1,7 @@
 """The demo home seeded by ``make run``: one complete document per device type it shows.
 
-The front door lock and the garage door are confirmed devices (docs/devices.md, "Execution
+The front doorbell notifies Google of visitors (a device event, docs/on_device_change.md). The front
+door lock and the garage door are confirmed devices (docs/devices.md, "Execution
 modes"): ``make run``'s reference device backend (devstack/device_backend.py) answers the lock
 in time and the garage door too late, so Google hears PENDING for it.
 
@@ -204,6 +205,15 @@ DEMO_DEVICES: dict[str, dict[str, Any]] = {
         "willReportState": True,
         "roomHint": "Garage",
         "states": {"online": False, "on": False},
+    },
+    "front-doorbell": {
+        "type": "action.devices.types.DOORBELL",
+        "traits": [T + "ObjectDetection"],
+        "name": {"name": "Front doorbell"},
+        "willReportState": False,
+        "notificationSupportedByAgent": True,
+        "roomHint": "Entrance",
+        "states": {"online": True},
     },
     "bedroom-speaker-dnd": {
         "type": "action.devices.types.SWITCH",

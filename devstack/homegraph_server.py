@@ -4,7 +4,10 @@ It answers the REST calls the real googleapiclient makes (point it at ``server.u
 Google does: Request Sync sends SYNC to the fulfillment and keeps the answer as Google's view of
 the user's devices; Report State checks each device and state against that view and stores it per
 trait; devices:query and devices:sync read back what is stored. ``Faults`` injects Google's
-transient failures. References:
+transient failures. Like Google, it sends QUERY after a SYNC for the devices whose states it does
+not hold yet. What it received is kept as records, readable over HTTP (``GET /local/records``,
+``GET /local/homes/{agentUserId}``: devstack/homegraph_journal.py, docs/local-google-home.md).
+References:
 https://developers.home.google.com/cloud-to-cloud/integration/request-sync
 https://developers.home.google.com/cloud-to-cloud/integration/report-state
 https://developers.home.google.com/cloud-to-cloud/integration/quotas
@@ -23,6 +26,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, NamedTuple
 
+from devstack.homegraph_journal import BadRead, Journal, read_query
+from devstack.homegraph_journal import timestamp as rfc3339
 from functions.devices.traits import TRAITS
 
 API = "/v1/"
@@ -31,6 +36,10 @@ REPORT_STATE = "/v1/devices:reportStateAndNotification"
 QUERY = "/v1/devices:query"
 SYNC = "/v1/devices:sync"
 AGENT_USERS = "/v1/agentUsers/"
+LOCAL_RECORDS = "/local/records"
+LOCAL_HOMES = "/local/homes"
+QUERY_BATCH = 500
+"""Devices per QUERY Google sends after a SYNC (the fulfillment's cap)."""
 FAULTABLE = frozenset({REQUEST_SYNC, REPORT_STATE})
 USER_NOT_FOUND = "Requested entity was not found."
 DEVICE_NOT_FOUND = (
@@ -100,6 +109,9 @@ class _User:
     devices: list[dict[str, Any]] = field(default_factory=list)
     states: dict[str, dict[str, Any]] = field(default_factory=dict)
     last_reported: dict[str, dict[str, Any]] = field(default_factory=dict)
+    synced_at: str | None = None
+    updated_at: dict[str, str] = field(default_factory=dict)
+    """Device id -> when Home Graph last stored states for it (a report, or QUERY after SYNC)."""
 
     def device(self, device_id: str) -> dict[str, Any] | None:
         return next((d for d in self.devices if d.get("id") == device_id), None)
@@ -129,6 +141,8 @@ class HomeGraphServer:
         """Every notification accepted (follow-ups and proactive ones): agentUserId, eventId,
         deviceId, trait and payload, in arrival order; a repeated eventId is kept (Google would
         announce it once), so tests can count repeats."""
+        self.journal = Journal()
+        """The same, with the calls and the intents Google sent, as readable records."""
         self._users: dict[str, _User] = {}
         self._sync_running: set[str] = set()
         self._rng = random.Random(self.faults.seed)
@@ -150,6 +164,7 @@ class HomeGraphServer:
     def start(self) -> "HomeGraphServer":
         """Listen and serve in a background thread."""
         self._stopping.clear()
+        self.journal.open()
         self._httpd = _Server(("127.0.0.1", 0), _Handler)  # the OS picks a free port
         self.port = int(self._httpd.server_address[1])
         self._httpd.app = self
@@ -160,8 +175,10 @@ class HomeGraphServer:
         return self
 
     def stop(self) -> None:
-        """Stop serving, end stalled calls, and join every thread the server started."""
+        """Stop serving, end stalled calls and waiting reads, and join every thread the server
+        started."""
         self._stopping.set()
+        self.journal.close()
         if self._httpd is not None and self._serve_thread is not None:
             self._httpd.shutdown()
             self._serve_thread.join()
@@ -194,6 +211,7 @@ class HomeGraphServer:
             self.errors.clear()
             self.syncs_sent.clear()
             self._rng = random.Random(self.faults.seed)
+        self.journal.clear()
 
     def count(self, path: str, status: int | None = None) -> int:
         """How many calls reached ``path`` (e.g. ``/v1/devices:requestSync``), with ``status``."""
@@ -230,6 +248,41 @@ class HomeGraphServer:
     def is_linked(self, agent_user_id: str) -> bool:
         with self._lock:
             return agent_user_id in self._users
+
+    def home(self, agent_user_id: str) -> dict[str, Any]:
+        """What Google holds for a user: the devices of the last SYNC, the states stored for
+        each, and when; raises ApiError(404) for a user Home Graph does not know."""
+        with self._lock:
+            user = self._user(agent_user_id)
+            held: dict[str, Any] = json.loads(
+                json.dumps(
+                    {
+                        "agentUserId": agent_user_id,
+                        "syncedAt": user.synced_at,
+                        "devices": user.devices,
+                        "states": user.states,
+                        "updatedAt": user.updated_at,
+                    }
+                )
+            )
+        return held
+
+    def read(self, path: str, query: Mapping[str, list[str]]) -> dict[str, Any]:
+        """Answer a GET of the local read endpoints (this server's own, not Google's API)."""
+        if path == LOCAL_RECORDS:
+            return self._records(query)
+        if path == LOCAL_HOMES and not query:
+            with self._lock:
+                return {"agentUserIds": sorted(self._users)}
+        if path.startswith(LOCAL_HOMES + "/") and not query:
+            return self.home(urllib.parse.unquote(path[len(LOCAL_HOMES) + 1 :]))
+        raise ApiError(404, "Method not found.")
+
+    def _records(self, query: Mapping[str, list[str]]) -> dict[str, Any]:
+        try:
+            return read_query(self.journal, query)
+        except BadRead as bad:
+            raise ApiError(400, str(bad)) from None
 
     # The API, one method per endpoint; each returns the JSON answer or raises ApiError.
 
@@ -277,6 +330,21 @@ class HomeGraphServer:
     def record(self, method: str, path: str, body: Any, status: int | None) -> None:
         with self._lock:
             self.calls.append(Call(f"{method} {path}", body, status))
+        user = body.get("agentUserId") if isinstance(body, dict) else None
+        user = user if isinstance(user, str) else None
+        if path == REQUEST_SYNC:
+            self.journal.add("requestSync", user, status=status, request=body)
+        elif path == REPORT_STATE:
+            self.journal.add("reportState", user, status=status, request=body)
+        elif method == "DELETE" and path.startswith(AGENT_USERS):
+            deleted = urllib.parse.unquote(path[len(AGENT_USERS) :])
+            self.journal.add("deleteUser", deleted, status=status)
+
+    def _error(self, agent_user_id: str, message: str) -> None:
+        """What Google's console would show about the user's calls (callers may hold the lock:
+        a list append is atomic, and the journal has its own)."""
+        self.errors.append((agent_user_id, message))
+        self.journal.add("error", agent_user_id, message=message)
 
     def _user(self, agent_user_id: str) -> _User:
         user = self._users.get(agent_user_id)
@@ -323,57 +391,76 @@ class HomeGraphServer:
                 self._idle.notify_all()
 
     def _sync(self, agent_user_id: str) -> None:
-        """Send SYNC to the fulfillment and keep its devices as Google's view of the user."""
+        """Send SYNC to the fulfillment and keep its devices as Google's view of the user; then
+        QUERY the devices whose states Google does not hold yet, as Google does."""
         request_id = str(uuid.uuid4())
         with self._lock:
             self.syncs_sent.append(agent_user_id)
         try:
-            answer = self._post_sync(agent_user_id, request_id)
+            answer = self._post_intent(agent_user_id, request_id, {"intent": "action.devices.SYNC"})
             devices = _sync_devices(answer, agent_user_id, request_id)
         except (OSError, ValueError) as exc:
-            with self._lock:
-                self.errors.append((agent_user_id, f"SYNC failed: {exc}"))
+            self._error(agent_user_id, f"SYNC failed: {exc}")
+            self.journal.add("sync", agent_user_id, requestId=request_id, error=str(exc))
             return
         with self._lock:
             user = self._users.get(agent_user_id)
             if user is None:
                 return
             user.devices = devices
+            user.synced_at = rfc3339()
             _prune_states(user)
-            unknown = [d["id"] for d in devices if d["id"] not in user.states]
-        if unknown:
-            self._populate(agent_user_id, unknown)
+            unknown = [d for d in devices if d["id"] not in user.states]
+        self.journal.add(
+            "sync", agent_user_id, requestId=request_id, devices=[d["id"] for d in devices]
+        )
+        for start in range(0, len(unknown), QUERY_BATCH):
+            self._initial_query(agent_user_id, unknown[start : start + QUERY_BATCH])
 
-    def _populate(self, agent_user_id: str, device_ids: list[str]) -> None:
-        """What Google does after a SYNC: one QUERY for the devices it holds no state of yet,
-        whose answers become the states it holds (later, only Report State changes them)."""
-        payload = {"devices": [{"id": device_id} for device_id in device_ids]}
+    def _initial_query(self, agent_user_id: str, devices: list[dict[str, Any]]) -> None:
+        """ "Following the initial SYNC for a device, the platform sends a QUERY intent that
+        gathers the state of the device to populate Home Graph" (Google's Report State page).
+        A state reported meanwhile is newer, and is kept."""
+        request_id = str(uuid.uuid4())
+        entries = [
+            {"id": d["id"], **({"customData": d["customData"]} if "customData" in d else {})}
+            for d in devices
+        ]
         try:
-            answer = self._post_intent(agent_user_id, str(uuid.uuid4()), "QUERY", payload)
-            found = answer["payload"]["devices"]
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            with self._lock:
-                self.errors.append((agent_user_id, f"QUERY after SYNC failed: {exc}"))
+            answer = self._post_intent(
+                agent_user_id,
+                request_id,
+                {"intent": "action.devices.QUERY", "payload": {"devices": entries}},
+            )
+            found = _query_states(answer, request_id)
+        except (OSError, ValueError) as exc:
+            self._error(agent_user_id, f"QUERY failed: {exc}")
+            self.journal.add("query", agent_user_id, requestId=request_id, error=str(exc))
             return
+        stored = []
         with self._lock:
             user = self._users.get(agent_user_id)
-            if user is None:
-                return
             for device_id, states in found.items():
-                if isinstance(states, dict) and states.get("status") == "SUCCESS":
-                    held = {k: v for k, v in states.items() if k not in ("status", "errorCode")}
-                    user.states.setdefault(device_id, held)
+                device = user.device(device_id) if user else None
+                if user is None or device is None or device_id in user.states:
+                    continue
+                allowed = {"online"}.union(*_trait_states(device).values())
+                kept = {key: value for key, value in states.items() if key in allowed}
+                if kept:
+                    user.states[device_id] = kept
+                    user.updated_at[device_id] = rfc3339()
+                    stored.append(device_id)
+        self.journal.add(
+            "query",
+            agent_user_id,
+            requestId=request_id,
+            devices=[e["id"] for e in entries],
+            stored=stored,
+        )
 
-    def _post_sync(self, agent_user_id: str, request_id: str) -> Any:
-        return self._post_intent(agent_user_id, request_id, "SYNC")
-
-    def _post_intent(
-        self, agent_user_id: str, request_id: str, intent: str, payload: Any = None
-    ) -> Any:
-        one: dict[str, Any] = {"intent": f"action.devices.{intent}"}
-        if payload is not None:
-            one["payload"] = payload
-        data = json.dumps({"requestId": request_id, "inputs": [one]}).encode()
+    def _post_intent(self, agent_user_id: str, request_id: str, intent: dict[str, Any]) -> Any:
+        """POST one intent to the fulfillment with the user's token; its JSON answer."""
+        data = json.dumps({"requestId": request_id, "inputs": [intent]}).encode()
         request = urllib.request.Request(
             self.fulfillment_url,
             data=data,
@@ -411,16 +498,22 @@ class HomeGraphServer:
                     raise ApiError(404, DEVICE_NOT_FOUND)
                 problem = _state_problem(device, reported)
                 if problem:
-                    self.errors.append((agent_user_id, f"{device_id}: {problem}"))
+                    self._error(agent_user_id, f"{device_id}: {problem}")
                     raise ApiError(400, INVALID_ARGUMENT)
                 updates[device_id] = reported
-            self.announcements.extend(self._notifications(user, agent_user_id, body))
+            accepted = self._notifications(user, agent_user_id, body)
+            self.announcements.extend(accepted)
+            for announced in accepted:
+                kind = "followUp" if "followUpResponse" in announced["payload"] else "notification"
+                fields = {k: v for k, v in announced.items() if k != "agentUserId"}
+                self.journal.add(kind, agent_user_id, **fields)
             for device_id, reported in updates.items():
                 stored = user.states.setdefault(device_id, {})
                 for key in _owned_keys(user.device(device_id) or {}, reported):
                     stored.pop(key, None)
                 stored.update(json.loads(json.dumps(reported)))
                 user.last_reported[device_id] = json.loads(json.dumps(reported))
+                user.updated_at[device_id] = rfc3339()
         return {"requestId": body.get("requestId", "")}
 
     def _notifications(
@@ -430,7 +523,7 @@ class HomeGraphServer:
         them (an eventId, known devices, declared traits); raises ApiError."""
         notifications = body["payload"]["devices"].get("notifications") or {}
         if notifications and not (isinstance(body.get("eventId"), str) and body["eventId"]):
-            self.errors.append((agent_user_id, "notifications without an eventId"))
+            self._error(agent_user_id, "notifications without an eventId")
             raise ApiError(400, INVALID_ARGUMENT)
         accepted = []
         for device_id, by_trait in notifications.items():
@@ -440,7 +533,7 @@ class HomeGraphServer:
             for trait, payload in (by_trait or {}).items():
                 problem = _notification_problem(device, trait, payload)
                 if problem:
-                    self.errors.append((agent_user_id, f"{device_id}: {problem}"))
+                    self._error(agent_user_id, f"{device_id}: {problem}")
                     raise ApiError(400, INVALID_ARGUMENT)
                 accepted.append(
                     {
@@ -475,6 +568,27 @@ class HomeGraphServer:
             "requestId": body.get("requestId", ""),
             "payload": {"agentUserId": agent_user_id, "devices": devices},
         }
+
+
+def _query_states(answer: Any, request_id: str) -> dict[str, dict[str, Any]]:
+    """Device id -> its states, of a QUERY answer's devices that answered them (an offline
+    device's ``online: false`` included); ValueError saying why Google would reject it."""
+    payload = answer.get("payload") if isinstance(answer, dict) else None
+    if not isinstance(payload, dict):
+        raise ValueError("QUERY answer has no payload")
+    if answer.get("requestId") != request_id:
+        raise ValueError("QUERY answer does not echo the requestId")
+    if "errorCode" in payload:
+        raise ValueError(f"QUERY answered errorCode {payload['errorCode']}")
+    devices = payload.get("devices")
+    if not isinstance(devices, dict) or not all(isinstance(s, dict) for s in devices.values()):
+        raise ValueError("QUERY devices are malformed")
+    verdict = {"status", "errorCode", "debugString"}
+    return {
+        device_id: {key: value for key, value in states.items() if key not in verdict}
+        for device_id, states in devices.items()
+        if states.get("status") in ("SUCCESS", None) or "online" in states
+    }
 
 
 def _sync_devices(answer: Any, agent_user_id: str, request_id: str) -> list[dict[str, Any]]:
@@ -554,6 +668,16 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
 
+    def do_GET(self) -> None:
+        app = self.server.app
+        parts = urllib.parse.urlsplit(self.path)
+        query = urllib.parse.parse_qs(parts.query, keep_blank_values=True)
+        try:
+            status, answer = 200, app.read(parts.path, query)
+        except ApiError as exc:
+            status, answer = exc.code, exc.body()
+        self._answer(status, answer)
+
     def do_POST(self) -> None:
         self._serve("POST")
 
@@ -585,6 +709,9 @@ class _Handler(BaseHTTPRequestHandler):
         except (AttributeError, TypeError, KeyError):  # a field of the wrong JSON type
             status, answer = 400, ApiError(400, INVALID_ARGUMENT).body()
         app.record(method, path, body, status)
+        self._answer(status, answer)
+
+    def _answer(self, status: int, answer: Any) -> None:
         data = json.dumps(answer).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json; charset=UTF-8")

@@ -7,22 +7,16 @@ import os
 import signal
 import socket
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from bridge.runtime import Bridge
-from devstack.demo_home import SPEAKER_NAME, seed
-from devstack.device_backend import DeviceBackend, demo_backend
-from devstack.fake_speaker import FakeSpeaker
+from devstack.demo_stack import DEMO_EMAIL, DEMO_PASSWORD, DEMO_PIN, DEMO_USER, Demo
 from devstack.local import PROJECT, ROOT, STATE_FILE, emulator_address, running_stack
 from devstack.stack import LocalStack, Ports
-from functions.devices.pins import pin_record
 
-DEMO_USER = "demo"
-DEMO_EMAIL = "demo@example.com"
-DEMO_PASSWORD = "demo-password"  # noqa: S105 - the local Auth emulator's demo person only
-DEMO_PIN = "1234"
-"""The demo user's PIN for secondary user verification (unlocking, opening the garage)."""
+PAGE_OFFSET = 4
+"""The local Google Home page listens on the functions port + 4 (the four functions take the
+port and the three above it)."""
 
 
 def port_free(port: int) -> bool:
@@ -48,7 +42,7 @@ def port_holders(port: int) -> list[str]:
     return holders
 
 
-def refuse_to_start(ports: Ports) -> str | None:
+def refuse_to_start(ports: Ports, page_port: int) -> str | None:
     """Why the stack cannot start here: one is already running, or its ports are taken."""
     running = running_stack()
     if running:
@@ -57,7 +51,8 @@ def refuse_to_start(ports: Ports) -> str | None:
             f"a local stack is already running (pid {pid}); use it, or stop it with Ctrl-C in "
             f"its terminal or: kill {pid}"
         )
-    busy = {name: port for name, port in asdict(ports).items() if not port_free(port)}
+    wanted = {**asdict(ports), "Google Home page": page_port}
+    busy = {name: port for name, port in wanted.items() if port and not port_free(port)}
     if not busy:
         return None
     lines = ["ports in use (see firebase.json), so the stack cannot start:"]
@@ -68,62 +63,59 @@ def refuse_to_start(ports: Ports) -> str | None:
     return "\n".join(lines)
 
 
-def start_speaker_bridge(stack: LocalStack, logs: Path) -> tuple[FakeSpeaker, Bridge]:
-    """A fake speaker on 127.0.0.1, and the LAN bridge for the demo home, signed in as the
-    demo home's own bridge user (firestore.rules limit it to users/demo/...)."""
-    import logging
+@dataclass(frozen=True)
+class Addresses:
+    """What ``make run``'s banner names (the README shows it with example values)."""
 
-    from bridge import logs as bridge_logs
-    from bridge.budget import Budget
-    from bridge.credential import provision
-    from bridge.firestore_store import FirestoreHomeStore
-    from bridge.runtime import Settings
-    from bridge.speaker.adapter import SpeakerAdapter
-    from bridge.speaker.client import SpeakerClient
-    from bridge.speaker.discovery import StaticDiscovery
-    from bridge.speaker.pins import PinStore
-    from bridge.speaker.tokens import HomeGraphTokens
-    from devstack.auth_emulator import API_KEY
-
-    assert stack.auth
-    handler = logging.FileHandler(logs / "bridge.log")
-    handler.setFormatter(bridge_logs.JsonFormatter())
-    bridge_logs.LOGGER.handlers[:] = [handler]
-    bridge_logs.LOGGER.setLevel(logging.INFO)
-    bridge_logs.LOGGER.propagate = False
-    speaker = FakeSpeaker(SPEAKER_NAME).start()
-    try:
-        account = provision(
-            PROJECT, API_KEY, DEMO_USER, admin_bearer="owner", auth_emulator=stack.auth.host
-        )
-        # Google's Home Graph hands out local tokens; here the fake speaker's own is the answer.
-        tokens = HomeGraphTokens(lambda: {SPEAKER_NAME: speaker.token}, min_interval=0)
-        client = SpeakerClient(Budget(60, 6), PinStore(), tokens)
-        discovery = StaticDiscovery({SPEAKER_NAME: f"127.0.0.1:{speaker.port}"})
-        bridge = Bridge(
-            SpeakerAdapter(discovery, client),
-            FirestoreHomeStore.connect(account),
-            Settings(poll_interval=5, retry_base=2, heartbeat_interval=30),
-            name="make-run",
-        ).start()
-    except BaseException:
-        speaker.stop()
-        raise
-    return speaker, bridge
+    project: str
+    page: str
+    firestore: str
+    pubsub: str
+    fulfillment: str
+    written: str
+    change: str
+    homegraph: str
+    linking: str
+    auth: str
+    devices: int
+    speaker: str
+    token: str
+    google_start: str
 
 
-def start_device_backend(stack: LocalStack, logs: Path) -> DeviceBackend:
-    """The reference device backend for the demo home; it logs what it does to ``logs``."""
-    import logging
+def banner(a: Addresses) -> str:
+    """What ``make run`` prints once the stack is up; README.md shows it (a test keeps them
+    equal)."""
+    return f"""Local stack is up (project {a.project}).
+  Google Home page    {a.page}  (open it in a browser: the demo home as Google sees it)
+  Firestore emulator  {a.firestore}   (FIRESTORE_EMULATOR_HOST)
+  Pub/Sub emulator    {a.pubsub}   (PUBSUB_EMULATOR_HOST)
+  fulfillment         {a.fulfillment}
+  on_device_written   {a.written}  (document events via the Eventarc stand-in)
+  on_device_change    {a.change}  (Pub/Sub push subscription)
+  local Home Graph    {a.homegraph}  (Google's side; calls the fulfillment's SYNC)
+  account_linking     {a.linking}authorize and {a.linking}token
+  Auth emulator       {a.auth}   (FIREBASE_AUTH_EMULATOR_HOST)
+  demo home           user '{DEMO_USER}', {a.devices} devices, linked, PIN {DEMO_PIN}
+  device backend      answers the demo home's commands (.devstack/device-backend.log):
+                      front-door-lock in time, garage-door after 3 s (Google hears PENDING)
+  fake speaker        {a.speaker}  (LAN bridge: bedroom-speaker-dnd, polls every 5 s)
 
-    from devstack import device_backend
+Try it:
+  curl -s {a.fulfillment} -H 'Authorization: Bearer {a.token}' \\
+    -H 'Content-Type: application/json' \\
+    -d '{{"requestId":"1","inputs":[{{"intent":"action.devices.SYNC"}}]}}'
 
-    handler = logging.FileHandler(logs / "device-backend.log")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    device_backend.LOG.handlers[:] = [handler]
-    device_backend.LOG.setLevel(logging.INFO)
-    device_backend.LOG.propagate = False
-    return demo_backend(stack.store.client, DEMO_USER).start()
+Walk-through (in the Google Home page, or another terminal; README "A tour of the local stack"):
+  make demo ARGS="state desk-outlet on=true"     then   make demo ARGS="google desk-outlet"
+  make demo ARGS="add hall-light"                then   make demo ARGS="google"
+  make speaker ARGS="dnd on"                     then   make demo ARGS="google bedroom-speaker-dnd"
+
+Account linking as Google does it: open {a.google_start} in a browser,
+  sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}; Google's side exchanges the code and calls SYNC.
+
+Another PIN: make pin USER_ID={DEMO_USER} PIN=4321
+Another token: make token USER_ID={DEMO_USER}      Logs: .devstack/*.log      Stop: Ctrl-C"""
 
 
 def main(argv: list[str]) -> int:
@@ -143,7 +135,8 @@ def main(argv: list[str]) -> int:
         linking=functions + 3,
         auth=args.auth_port or emulator_address("auth")[1],
     )
-    refusal = refuse_to_start(ports)
+    page_port = functions + PAGE_OFFSET
+    refusal = refuse_to_start(ports, page_port)
     if refusal:
         print(refusal, file=sys.stderr)
         return 1
@@ -152,62 +145,40 @@ def main(argv: list[str]) -> int:
     print(
         "starting the emulators (Firestore, Pub/Sub, Auth) and the four functions ...", flush=True
     )
+    logs = ROOT / ".devstack"
     stack = LocalStack(
-        PROJECT,
-        ROOT / ".devstack",
-        ports=ports,
-        settings={"REQUEST_SYNC_MIN_INTERVAL_SECONDS": "2"},
+        PROJECT, logs, ports=ports, settings={"REQUEST_SYNC_MIN_INTERVAL_SECONDS": "2"}
     )
-    speaker: FakeSpeaker | None = None
-    bridge: Bridge | None = None
-    backend: DeviceBackend | None = None
+    demo = Demo(stack, logs, page_port=page_port)
     try:
         stack.start()
+        demo.start()
         assert stack.homegraph and stack.firestore and stack.pubsub and stack.auth and stack.google
-        devices = seed(stack.store, DEMO_USER)
-        stack.store.set_pin(DEMO_USER, pin_record(DEMO_PIN))
-        backend = start_device_backend(stack, ROOT / ".devstack")
-        stack.add_person(DEMO_USER, DEMO_EMAIL, DEMO_PASSWORD)
-        stack.link(DEMO_USER)
-        token = stack.token_for(DEMO_USER)
-        speaker, bridge = start_speaker_bridge(stack, ROOT / ".devstack")
-        state = {"pid": os.getpid(), "homegraph": stack.homegraph.url, "speaker": speaker.url}
+        assert demo.speaker and demo.page
+        state = {
+            "pid": os.getpid(),
+            "homegraph": stack.homegraph.url,
+            "speaker": demo.speaker.url,
+            "page": demo.page.url,
+        }
         STATE_FILE.write_text(json.dumps({**state, "firestore": stack.firestore.host}))
-        url = stack.url("fulfillment")
-        print(
-            f"""
-Local stack is up (project {PROJECT}).
-  Firestore emulator  {stack.firestore.host}   (FIRESTORE_EMULATOR_HOST)
-  Pub/Sub emulator    {stack.pubsub.host}   (PUBSUB_EMULATOR_HOST)
-  fulfillment         {url}
-  on_device_written   {stack.url("written")}  (document events via the Eventarc stand-in)
-  on_device_change    {stack.url("change")}  (Pub/Sub push subscription)
-  local Home Graph    {stack.homegraph.url}  (Google's side; calls the fulfillment's SYNC)
-  account_linking     {stack.url("linking")}authorize and {stack.url("linking")}token
-  Auth emulator       {stack.auth.host}   (FIREBASE_AUTH_EMULATOR_HOST)
-  demo home           user '{DEMO_USER}', {devices} devices, linked, PIN {DEMO_PIN}
-  device backend      answers the demo home's commands (.devstack/device-backend.log):
-                      front-door-lock in time, garage-door after 3 s (Google hears PENDING)
-  fake speaker        {speaker.url}  (LAN bridge: bedroom-speaker-dnd, polls every 5 s)
-
-Try it:
-  curl -s {url} -H 'Authorization: Bearer {token}' \\
-    -H 'Content-Type: application/json' \\
-    -d '{{"requestId":"1","inputs":[{{"intent":"action.devices.SYNC"}}]}}'
-
-Walk-through (another terminal; README "Watch Home Graph follow Firestore"):
-  make demo ARGS="state desk-outlet on=true"     then   make demo ARGS="google desk-outlet"
-  make demo ARGS="add hall-light"                then   make demo ARGS="google"
-  make speaker ARGS="dnd on"                     then   make demo ARGS="google bedroom-speaker-dnd"
-
-Account linking as Google does it: open {stack.google.start_url} in a browser,
-  sign in as {DEMO_EMAIL} / {DEMO_PASSWORD}; Google's side exchanges the code and calls SYNC.
-
-Another PIN: make pin USER_ID={DEMO_USER} PIN=4321
-Another token: make token USER_ID={DEMO_USER}      Logs: .devstack/*.log      Stop: Ctrl-C
-""",
-            flush=True,
+        addresses = Addresses(
+            project=PROJECT,
+            page=demo.page.url,
+            firestore=stack.firestore.host,
+            pubsub=stack.pubsub.host,
+            fulfillment=stack.url("fulfillment"),
+            written=stack.url("written"),
+            change=stack.url("change"),
+            homegraph=stack.homegraph.url,
+            linking=stack.url("linking"),
+            auth=stack.auth.host,
+            devices=demo.devices,
+            speaker=demo.speaker.url,
+            token=stack.token_for(DEMO_USER),
+            google_start=stack.google.start_url,
         )
+        print("\n" + banner(addresses) + "\n", flush=True)
         signal.pause()
         return 0
     except KeyboardInterrupt:
@@ -215,12 +186,7 @@ Another token: make token USER_ID={DEMO_USER}      Logs: .devstack/*.log      St
     finally:
         with contextlib.suppress(OSError):  # after a hangup the terminal is gone
             print("stopping ...", flush=True)
-        if backend is not None:
-            backend.stop()
-        if bridge is not None:
-            bridge.stop()
-        if speaker is not None:
-            speaker.stop()
+        demo.stop()
         stack.stop()
         STATE_FILE.unlink(missing_ok=True)
 

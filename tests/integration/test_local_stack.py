@@ -66,10 +66,10 @@ def run_command(fs_port: int, fn_port: int, ps_port: int, auth_port: int) -> lis
 
 def stack_ports() -> tuple[int, int, int, int]:
     """Free ports for the Firestore emulator, the functions (which take the given port and the
-    three above it), Pub/Sub and Auth, none of them shared."""
+    three above it; the Google Home page the fourth above), Pub/Sub and Auth, none shared."""
     for _ in range(100):
         firestore, functions, pubsub, auth = free_ports(4)
-        block = range(functions, functions + 4)
+        block = range(functions, functions + 5)
         if firestore in block or pubsub in block or auth in block:
             continue
         try:
@@ -142,6 +142,10 @@ def test_local_stack_answers_its_own_curl_command(stop: signal.Signals) -> None:
             answer = json.load(response)
         assert answer["payload"]["agentUserId"] == "demo"
         assert sorted(d["id"] for d in answer["payload"]["devices"]) == sorted(DEMO_DEVICES)
+        page = re.search(r"Google Home page    (\S+)", output)
+        assert page and page.group(1) == f"http://127.0.0.1:{fn_port + 4}/", output
+        with urllib.request.urlopen(page.group(1), timeout=30) as response:
+            assert "<title>Local Google Home</title>" in response.read().decode()
         if stop == signal.SIGINT:
             walk_through()
             usage = subprocess.run(
@@ -182,7 +186,7 @@ def test_local_stack_answers_its_own_curl_command(stop: signal.Signals) -> None:
     )
     assert not_up.returncode == 2
     assert "make run" in not_up.stderr
-    for port in (fs_port, fn_port):
+    for port in (fs_port, fn_port, fn_port + 4):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=1)
             raise AssertionError(f"port {port} still answers after Ctrl-C")

@@ -52,6 +52,10 @@ class Fulfillment:
         self.gate.set()
         self.received = threading.Event()
         self.answer_user: str | None = None  # answer SYNC as this agentUserId instead
+        self.query_answer: dict[str, Any] | None = {}  # QUERY's devices; None: HTTP 401
+        self.query_gate = threading.Event()
+        self.query_gate.set()
+        self.queried = threading.Event()
         self.bodies: list[dict[str, Any]] = []
         fulfillment = self
 
@@ -62,17 +66,25 @@ class Fulfillment:
                 fulfillment.received.set()
                 fulfillment.gate.wait(5)
                 auth = self.headers.get("Authorization", "")
-                if not auth.startswith("Bearer tok-") or body["inputs"][0]["intent"] != (
-                    "action.devices.SYNC"
-                ):
+                intent = body["inputs"][0]["intent"]
+                if intent == "action.devices.QUERY" and fulfillment.query_answer is not None:
+                    fulfillment.queried.set()
+                    fulfillment.query_gate.wait(5)
+                    devices = fulfillment.query_answer
+                    answer: dict[str, Any] = {
+                        "requestId": body["requestId"],
+                        "payload": {"devices": devices},
+                    }
+                elif not auth.startswith("Bearer tok-") or intent != "action.devices.SYNC":
                     self.send_response(401)
                     self.end_headers()
                     return
-                user = fulfillment.answer_user or auth.removeprefix("Bearer tok-")
-                answer = {
-                    "requestId": body["requestId"],
-                    "payload": {"agentUserId": user, "devices": DEVICES},
-                }
+                else:
+                    user = fulfillment.answer_user or auth.removeprefix("Bearer tok-")
+                    answer = {
+                        "requestId": body["requestId"],
+                        "payload": {"agentUserId": user, "devices": DEVICES},
+                    }
                 data = json.dumps(answer).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -166,7 +178,10 @@ def test_async_request_sync_answers_at_once_and_the_view_follows(
     fulfillment.gate.set()
     assert server.wait_idle(5)
     assert server.synced_devices("alice") == DEVICES
-    assert fulfillment.bodies[-1]["inputs"] == [{"intent": "action.devices.SYNC"}]
+    assert fulfillment.bodies[0]["inputs"] == [{"intent": "action.devices.SYNC"}]
+    assert fulfillment.bodies[1]["inputs"] == [  # Google then asks the states it lacks
+        {"intent": "action.devices.QUERY", "payload": {"devices": [{"id": "lamp"}, {"id": "door"}]}}
+    ]
     assert server.syncs_sent == ["alice"]
 
 
@@ -432,3 +447,192 @@ def test_reset_forgets_users_states_and_calls(server: HomeGraphServer) -> None:
     assert (server.calls, server.syncs_sent, server.errors) == ([], [], [])
     assert not server.is_linked("alice")
     assert server.reported_states("alice") == {}
+
+
+# --- Google's QUERY after SYNC, and the records readable over HTTP ------------------------------
+
+
+def get(server: HomeGraphServer, path: str) -> tuple[int, Any]:
+    try:
+        with urllib.request.urlopen(server.url + path, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_sync_is_followed_by_a_query_and_a_report_meanwhile_wins(
+    server: HomeGraphServer, fulfillment: Fulfillment
+) -> None:
+    fulfillment.query_answer = {
+        "lamp": {"online": True, "on": True, "brightness": 40, "status": "SUCCESS"},
+        "door": {"online": True, "isLocked": True, "isJammed": False, "status": "SUCCESS"},
+    }
+    fulfillment.query_gate.clear()
+    server.link("alice")
+    GoogleHomeGraph.connect(server.url).request_sync("alice")
+    assert fulfillment.queried.wait(5)
+    GoogleHomeGraph.connect(server.url).report_state("alice", "r1", {"lamp": {"on": False}})
+    fulfillment.query_gate.set()
+    assert server.wait_idle(5)
+    assert server.reported_states("alice") == {
+        "lamp": {"on": False},  # reported after the QUERY was asked: newer, kept
+        "door": {"online": True, "isLocked": True, "isJammed": False},  # without "status"
+    }
+    assert server.last_reported("alice", "door") is None  # QUERY is not a report
+
+    server.reset()
+    fulfillment.query_answer = {
+        "lamp": {"online": False, "status": "ERROR", "errorCode": "deviceOffline"},
+        "door": {"status": "ERROR", "errorCode": "deviceNotFound"},
+    }
+    synced(server)
+    assert server.reported_states("alice") == {"lamp": {"online": False}}
+
+
+def test_a_failed_query_is_an_error_google_would_show(
+    server: HomeGraphServer, fulfillment: Fulfillment
+) -> None:
+    fulfillment.query_answer = None  # the fake answers QUERY with HTTP 401
+    synced(server)
+    assert server.errors == [("alice", "QUERY failed: fulfillment answered HTTP 401")]
+    assert server.reported_states("alice") == {}
+
+
+def test_records_tell_what_google_received_in_order_with_a_cursor(
+    server: HomeGraphServer,
+) -> None:
+    synced(server)
+    server.link("bob")
+    homegraph = GoogleHomeGraph.connect(server.url)
+    homegraph.report_state("alice", "r1", {"lamp": {"on": True}})
+    failure(lambda: homegraph.report_state("alice", "r2", {"lamp": {"isLocked": True}}))
+    failure(lambda: homegraph.report_state("bob", "r3", {"lamp": {"on": True}}))
+    status, answer = get(server, "/local/records?agentUserId=alice")
+    assert status == 200
+    kinds = [(r["kind"], r.get("status")) for r in answer["records"]]
+    assert kinds == [
+        ("sync", None),
+        ("query", None),
+        ("reportState", 200),
+        ("error", None),
+        ("reportState", 400),
+    ]
+    seqs = [r["seq"] for r in answer["records"]]
+    assert seqs == sorted(seqs) and answer["missed"] == 0
+    assert answer["cursor"] == answer["latest"]  # bob's record was looked at too
+    first = answer["records"][0]
+    assert first["devices"] == ["lamp", "door"] and first["at"].endswith("Z")
+    assert answer["records"][2]["request"]["payload"]["devices"]["states"] == {"lamp": {"on": True}}
+    assert (
+        answer["records"][3]["message"]
+        == "lamp: states ['isLocked'] belong to none of the device's traits"
+    )
+
+    status, later = get(server, f"/local/records?since={seqs[2]}&kind=reportState")
+    assert [(r["agentUserId"], r["status"]) for r in later["records"]] == [
+        ("alice", 400),
+        ("bob", 404),
+    ]
+    status, paged = get(server, "/local/records?limit=2")
+    assert [r["seq"] for r in paged["records"]] == [1, 2] and paged["cursor"] == 2
+    status, nothing = get(server, f"/local/records?since={answer['latest']}")
+    assert (status, nothing["records"], nothing["cursor"]) == (200, [], answer["latest"])
+
+
+def test_notifications_and_follow_ups_are_records(server: HomeGraphServer) -> None:
+    synced(server)
+    body = {
+        "requestId": "n1",
+        "agentUserId": "alice",
+        "eventId": "cmd-1",
+        "payload": {
+            "devices": {
+                "notifications": {
+                    "door": {
+                        "LockUnlock": {
+                            "priority": 0,
+                            "followUpResponse": {
+                                "status": "SUCCESS",
+                                "isLocked": False,
+                                "followUpToken": "t1",
+                            },
+                        }
+                    }
+                }
+            }
+        },
+    }
+    assert post(server, REPORT_STATE, body)[0] == 200
+    _, answer = get(server, "/local/records?kind=followUp,notification")
+    (record,) = answer["records"]
+    assert (record["kind"], record["deviceId"], record["trait"], record["eventId"]) == (
+        "followUp",
+        "door",
+        "LockUnlock",
+        "cmd-1",
+    )
+    assert record["payload"]["followUpResponse"]["isLocked"] is False
+
+
+def test_a_waiting_reader_gets_the_next_record_and_stop_wakes_it(
+    server: HomeGraphServer,
+) -> None:
+    synced(server)
+    _, now = get(server, "/local/records")
+    got: list[Any] = []
+    reader = threading.Thread(
+        target=lambda: got.append(get(server, f"/local/records?since={now['cursor']}&wait=10"))
+    )
+    reader.start()
+    GoogleHomeGraph.connect(server.url).report_state("alice", "r1", {"lamp": {"on": True}})
+    reader.join(10)
+    assert [r["kind"] for r in got[0][1]["records"]] == ["reportState"]
+
+    _, now = get(server, "/local/records")
+    waiting = threading.Thread(
+        target=lambda: got.append(get(server, f"/local/records?since={now['cursor']}&wait=30"))
+    )
+    waiting.start()
+    deadline = time.monotonic() + 10
+    while server.journal.waiting == 0 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    server.stop()  # returns once the waiting read was answered (request threads are joined)
+    waiting.join(5)
+    assert not waiting.is_alive() and got[1] == (
+        200,
+        {"records": [], "cursor": now["cursor"], "latest": now["cursor"], "missed": 0},
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        ("since=-1", "since must be from 0"),
+        ("since=x", "since must be a number"),
+        ("since=999", "past the latest record"),
+        ("limit=0", "limit must be from 1 to 1000"),
+        ("wait=nan", "wait must be from 0 to 30"),
+        ("kind=sync,bogus", "kind must be among"),
+        ("since=1&since=2", "given more than once"),
+        ("user=alice", "unknown parameter 'user'"),
+    ],
+)
+def test_a_bad_records_query_is_refused_with_its_reason(
+    server: HomeGraphServer, query: str, message: str
+) -> None:
+    synced(server)
+    status, answer = get(server, f"/local/records?{query}")
+    assert status == 400
+    assert message in answer["error"]["message"]
+
+
+def test_home_is_what_google_holds_for_a_user(server: HomeGraphServer) -> None:
+    synced(server)
+    GoogleHomeGraph.connect(server.url).report_state("alice", "r1", {"lamp": {"on": True}})
+    status, home = get(server, "/local/homes/alice")
+    assert status == 200
+    assert (home["devices"], home["states"]) == (DEVICES, {"lamp": {"on": True}})
+    assert home["syncedAt"].endswith("Z") and set(home["updatedAt"]) == {"lamp"}
+    assert get(server, "/local/homes") == (200, {"agentUserIds": ["alice"]})
+    assert get(server, "/local/homes/nobody")[0] == 404
+    assert get(server, "/local/elsewhere")[0] == 404
