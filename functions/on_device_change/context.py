@@ -22,8 +22,20 @@ class Reported:
 
     def __init__(self, size: int = REPORTED_ENTRIES) -> None:
         self._versions: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._large: OrderedDict[str, None] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
+
+    def large(self, user_id: str) -> bool:
+        """True when this process found the user's home too large to fold."""
+        with self._lock:
+            return user_id in self._large
+
+    def mark_large(self, user_id: str) -> None:
+        with self._lock:
+            self._large[user_id] = None
+            while len(self._large) > self._size:
+                self._large.popitem(last=False)
 
     def covers(self, user_id: str, device_id: str, version: int) -> bool:
         with self._lock:

@@ -24,6 +24,7 @@ from functions.devices.model import reportable_states
 
 OWED = "reportOwed"
 QUOTA = "homegraphQuota"
+SUPERSEDED = "superseded by a newer write"
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,7 @@ def report_plan(
         and now_states.keys() == states.keys()
     )
     if superseded:
-        return "superseded by a newer write"
+        return SUPERSEDED
     return now_states, max(current.version, version)
 
 

@@ -8,11 +8,12 @@ this process already reported that version or a newer one (then nothing is read 
 Duplicated, late and reordered messages therefore never take Google's view back, and a message
 costs at most two reads (the user, the device) and one Home Graph call.
 
-When a user's messages queue up (one waited more than ``FOLD_AFTER_SECONDS`` behind the user's
-earlier ones), the sender folds: it reads all the user's devices at once, reports them in one
-call, and records the read's time as ``reportedThrough``; every queued message for a write
-committed before it then costs one read and no call. A home with more than
-``FOLD_MAX_DEVICES`` devices is not folded (a fold would read too much).
+When a user's messages queue up (a message waited more than ``FOLD_AFTER_SECONDS`` to be
+delivered and a later write already superseded its state: the user's writes are outrunning its
+sender), the sender folds: it reads all the user's devices at once, reports them in one call, and
+records the read's time as ``reportedThrough``; every queued message for a write committed before
+it then costs one read and no call. A home with more than ``FOLD_MAX_DEVICES`` devices is not
+folded: a fold would read more than it saves.
 
 A 404 names an unknown user or an unknown device; a Request Sync tells which (an unknown user is
 marked unlinked after the grace period of a new link; for an unknown device Google re-syncs, and
@@ -34,14 +35,14 @@ from functions.on_device_change.calls import REPORT_STATE, call_homegraph
 from functions.on_device_change.client import HomeGraphError
 from functions.on_device_change.context import Delivery
 from functions.on_device_change.errors import OverBudget, Redeliver
-from functions.on_device_change.ledger import DeviceRead, UserRecord, report_plan
+from functions.on_device_change.ledger import SUPERSEDED, DeviceRead, UserRecord, report_plan
 from functions.on_device_change.quota import REPORT_CALL
 from functions.on_device_change.sync import send_request_sync
 
 SYNC_SETTLE_SECONDS = 120
 """After a Request Sync, Google may refuse states of a new trait until its SYNC is done."""
 FOLD_AFTER_SECONDS = 1.0
-FOLD_MAX_DEVICES = 100
+FOLD_MAX_DEVICES = 20
 REFRESH_AFTER_SECONDS = 0.5
 """A fold that waited longer for budget reads the devices again first, so it reports what they
 hold by then (newer writes fold into it; their messages then find them reported)."""
@@ -62,10 +63,10 @@ def report_state(delivery: Delivery, data: Mapping[str, Any], queued: float = 0.
     if version <= user.reported_through:
         logs.info("state reported by a fold", version=version)
         return
-    if queued > FOLD_AFTER_SECONDS and fold(delivery, user_id, user):
-        return
     current = pipeline.ledger.device(user_id, device_id)
     plan = report_plan(device_id, version, data["states"], current)
+    if plan == SUPERSEDED and queued > FOLD_AFTER_SECONDS and fold(delivery, user_id, user):
+        return
     if isinstance(plan, str):
         logs.info("state not reported", reason=plan, version=version)
         return
@@ -78,8 +79,11 @@ def fold(delivery: Delivery, user_id: str, user: UserRecord) -> bool:
     """Report every device of the user as it is now, in one call; False for a home too large
     to fold (nothing is sent)."""
     pipeline = delivery.pipeline
+    if pipeline.reported.large(user_id):
+        return False
     reads, read_at = pipeline.ledger.devices(user_id, FOLD_MAX_DEVICES + 1)
     if len(reads) > FOLD_MAX_DEVICES:
+        pipeline.reported.mark_large(user_id)
         return False
     latest = [(reads, read_at)]
 
@@ -92,7 +96,7 @@ def fold(delivery: Delivery, user_id: str, user: UserRecord) -> bool:
     if states:
         send_report(delivery, user_id, user, states, refresh)
     reads, read_at = latest[-1]
-    if read_at:
+    if read_at and len(states) > 1:
         pipeline.ledger.record_fold(user_id, read_at)
     for device_id, read in reads.items():
         pipeline.reported.record(user_id, device_id, read.version)

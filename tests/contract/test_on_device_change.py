@@ -480,10 +480,42 @@ def test_queued_messages_are_folded_into_one_call(home, google, clock, linked) -
 def test_a_fold_never_hides_a_write_committed_after_it(home, google, clock, linked) -> None:
     run = pipeline(home, google, clock)
     late = (datetime.now(UTC) - timedelta(seconds=5)).isoformat()
-    handle_change(run, {**write(home, linked, "a", True), "publishTime": late})
-    after = write(home, linked, "a", False)
+    first = write(home, linked, "a", True)
+    write(home, linked, "b", True)
+    write(home, linked, "a", False)
+    handle_change(run, {**first, "publishTime": late})
+    assert google.reports == [(linked, {"a": reportable(False), "b": reportable(True)})]
+    assert home.ledger.user(linked).reported_through > 0
+    after = write(home, linked, "a", True)
     handle_change(run, after)
-    assert google.reports[-1] == (linked, {"a": reportable(False)})
+    assert google.reports[-1] == (linked, {"a": reportable(True)})
+
+
+def test_a_late_message_that_nothing_superseded_is_reported_alone(
+    home, google, clock, linked
+) -> None:
+    """A message may be late because every user's messages are (a backlog of the whole
+    subscription): that alone is no reason to read the user's other devices."""
+    run = pipeline(home, google, clock)
+    write(home, linked, "b", True)
+    late = (datetime.now(UTC) - timedelta(seconds=5)).isoformat()
+    handle_change(run, {**write(home, linked, "a", True), "publishTime": late})
+    assert google.reports == [(linked, {"a": reportable(True)})]
+    assert home.ledger.user(linked).reported_through == 0
+
+
+def test_a_home_too_large_to_fold_reports_device_by_device(home, google, clock, linked) -> None:
+    run = pipeline(home, google, clock)
+    for n in range(25):
+        write(home, linked, f"d{n:02d}", False)
+    late = (datetime.now(UTC) - timedelta(seconds=5)).isoformat()
+    stale = write(home, linked, "d00", True)
+    write(home, linked, "d00", False)
+    newest = write(home, linked, "d01", True)
+    for message in (stale, newest):
+        handle_change(run, {**message, "publishTime": late})
+    assert google.reports == [(linked, {"d01": reportable(True)})]
+    assert home.ledger.user(linked).reported_through == 0
 
 
 def m_version(message: dict[str, Any]) -> int:
