@@ -7,10 +7,11 @@ latency on its virtual clock.
 """
 
 import copy
+import functools
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from functions.core.paths import COMMANDS, DEVICES, USERS, device_path
 from functions.on_device_change.ledger import (
@@ -21,6 +22,22 @@ from functions.on_device_change.ledger import (
     unlinking,
     user_record,
 )
+
+T = TypeVar("T")
+
+
+def _paid(method: Callable[..., T]) -> Callable[..., T]:
+    """Tell ``operation`` what a call read and wrote, after it is done (a simulation runs its
+    callers as greenlets of one thread, which a lock does not keep apart)."""
+
+    @functools.wraps(method)
+    def run(self: "MemoryLedger", *args: Any, **kwargs: Any) -> T:
+        reads, writes = self.reads, self.writes
+        result = method(self, *args, **kwargs)
+        self.operation(self.reads - reads, self.writes - writes)
+        return result
+
+    return run
 
 
 class MemoryLedger:
@@ -33,7 +50,9 @@ class MemoryLedger:
         """The newest version given so far: versions only grow, as Firestore's commit times."""
         self.counts: dict[str, dict[str, int]] = {}
         self.operation: Callable[[int, int], None] = lambda reads, writes: None
-        """Called with (documents read, documents written) for every round trip."""
+        """Called with (documents read, documents written) after every round trip, once its
+        effect is done: a simulation spends the round trip's latency there, never while a read
+        and what it returns could come apart."""
         self.reads = 0
         self.writes = 0
         self._lock = threading.RLock()
@@ -41,7 +60,6 @@ class MemoryLedger:
     def _op(self, reads: int = 0, writes: int = 0) -> None:
         self.reads += reads
         self.writes += writes
-        self.operation(reads, writes)
 
     # What device backends and the fulfillment write (not part of the port).
 
@@ -65,11 +83,13 @@ class MemoryLedger:
 
     # The port.
 
+    @_paid
     def user(self, user_id: str) -> UserRecord:
         with self._lock:
             self._op(reads=1)
             return user_record(self.documents.get(f"{USERS}/{user_id}", {}))
 
+    @_paid
     def device(self, user_id: str, device_id: str) -> DeviceRead | None:
         path = device_path(user_id, device_id)
         with self._lock:
@@ -77,6 +97,7 @@ class MemoryLedger:
             found = self.documents.get(path)
             return DeviceRead(copy.deepcopy(found), self.versions[path]) if found else None
 
+    @_paid
     def devices(self, user_id: str, limit: int | None = None) -> tuple[dict[str, DeviceRead], int]:
         prefix = f"{USERS}/{user_id}/{DEVICES}/"
         with self._lock:
@@ -94,18 +115,21 @@ class MemoryLedger:
             self._op(reads=max(1, len(found)))
             return found, self._last if found else 0
 
+    @_paid
     def record_sync(self, user_id: str, sent_at: int) -> None:
         with self._lock:
             self._op(writes=1)
             user = self.documents.setdefault(f"{USERS}/{user_id}", {})
             user["syncSentAt"] = max(user.get("syncSentAt", 0), sent_at)
 
+    @_paid
     def record_fold(self, user_id: str, read_at: int) -> None:
         with self._lock:
             self._op(writes=1)
             user = self.documents.setdefault(f"{USERS}/{user_id}", {})
             user["reportedThrough"] = max(user.get("reportedThrough", 0), read_at)
 
+    @_paid
     def set_unlinked(self, user_id: str, linked_at: int | None) -> None:
         with self._lock:
             user = self.documents.get(f"{USERS}/{user_id}", {})
@@ -114,6 +138,7 @@ class MemoryLedger:
             if fields:
                 self.documents[f"{USERS}/{user_id}"] = {**user, **fields}
 
+    @_paid
     def count_calls(
         self, second: int, shard: int, sync: int, report: int, expire_at: int
     ) -> tuple[int, int]:
@@ -124,12 +149,14 @@ class MemoryLedger:
             count["report"] += report
             return count["sync"], count["report"]
 
+    @_paid
     def read(self, path: str) -> dict[str, Any] | None:
         with self._lock:
             self._op(reads=1)
             found = self.documents.get(path)
             return copy.deepcopy(found) if found is not None else None
 
+    @_paid
     def mark_announced(self, path: str, at: datetime) -> None:
         with self._lock:
             self._op(writes=1)
@@ -138,6 +165,7 @@ class MemoryLedger:
                 return
             record["announce"] = {**(record.get("announce") or {}), "doneAt": at}
 
+    @_paid
     def overdue_commands(self, now: datetime, limit: int) -> list[str]:
         with self._lock:
             found = [
@@ -152,6 +180,7 @@ class MemoryLedger:
             self._op(reads=max(1, len(found)))
             return found
 
+    @_paid
     def expire(self, path: str, outcome: dict[str, Any]) -> bool:
         with self._lock:
             record = self.documents.get(path)
@@ -162,11 +191,13 @@ class MemoryLedger:
             record.update(copy.deepcopy(fields))
             return True
 
+    @_paid
     def owe_report(self, user_id: str, device_id: str, since: int) -> None:
         with self._lock:
             self._op(writes=1)
             self.documents[f"{USERS}/{user_id}/{OWED}/{device_id}"] = {"since": since}
 
+    @_paid
     def owed_reports(self, limit: int) -> list[tuple[str, str, int]]:
         with self._lock:
             found = [
@@ -177,11 +208,13 @@ class MemoryLedger:
             self._op(reads=max(1, len(found)))
             return found
 
+    @_paid
     def settle_owed(self, user_id: str, device_id: str) -> None:
         with self._lock:
             self._op(writes=1)
             self.documents.pop(f"{USERS}/{user_id}/{OWED}/{device_id}", None)
 
+    @_paid
     def linked_users(self, start: str, limit: int) -> list[str]:
         with self._lock:
             found = sorted(
