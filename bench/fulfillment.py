@@ -403,7 +403,7 @@ def main(argv: list[str]) -> int:
     args.json.write_text(
         json.dumps({"rows": rows, "when": datetime.now(UTC).isoformat()}, indent=1)
     )
-    print(f"written to {args.json.relative_to(ROOT)}")
+    print(f"written to {args.json}")
     return 0
 
 
