@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from bench.cpu import cpu_seconds
 from devstack.emulators import free_port, start_firestore, stop_group, wait_for_http
 from devstack.local import ROOT
 from functions.core import tokens
@@ -209,6 +210,7 @@ def throughput(
     elapsed = time.monotonic() - started
     flat = sorted(x for s in samples for x in s)
     return {
+        "requests": len(flat),
         "rps": len(flat) / elapsed,
         "p50_ms": flat[len(flat) // 2] * 1000,
         "p99_ms": flat[min(len(flat) - 1, int(len(flat) * 0.99))] * 1000,
@@ -271,6 +273,8 @@ class Bench:
     logs: Path
     blocks: int
     per_block: int
+    pids: dict[str, int] = field(default_factory=dict)
+    """The product's and the floor's server process groups (CPU per request)."""
     rows: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, row: dict[str, Any]) -> None:
@@ -312,6 +316,7 @@ class Bench:
     def throughput(self, seconds: float) -> None:
         query10 = body("QUERY", self.homes[10].device_ids)
         for clients in (1, 4, 16):
+            cpu = {side: cpu_seconds(pid) for side, pid in self.pids.items()}
             rounds = [
                 (
                     throughput(self.product, self.homes[10], query10, clients, seconds / 2),
@@ -319,6 +324,14 @@ class Bench:
                 )
                 for _ in range(2)
             ]
+            served = {
+                "product": sum(r[0]["requests"] for r in rounds),
+                "floor": sum(r[1]["requests"] for r in rounds),
+            }
+            cpu_ms = {
+                side: round(1000 * (cpu_seconds(pid) - cpu[side]) / max(1, served[side]), 3)
+                for side, pid in self.pids.items()
+            }
             ratios = [a["rps"] / b["rps"] for a, b in rounds]
             rps = [statistics.mean(r[side]["rps"] for r in rounds) for side in (0, 1)]
             last = rounds[-1]
@@ -334,11 +347,13 @@ class Bench:
                         "product": [last[0]["p50_ms"], last[0]["p99_ms"]],
                         "floor": [last[1]["p50_ms"], last[1]["p99_ms"]],
                     },
+                    "cpu_ms_per_request": cpu_ms,
                 }
             )
             print(
                 f"{'':44} p50/p99 product {last[0]['p50_ms']:.1f}/{last[0]['p99_ms']:.1f} ms, "
-                f"floor {last[1]['p50_ms']:.1f}/{last[1]['p99_ms']:.1f} ms"
+                f"floor {last[1]['p50_ms']:.1f}/{last[1]['p99_ms']:.1f} ms; CPU per request "
+                f"product {cpu_ms['product']} ms, floor {cpu_ms['floor']} ms"
             )
 
     def starts(self, colds: int) -> None:
@@ -376,7 +391,8 @@ def run(blocks: int, per_block: int, seconds: float, colds: int) -> list[dict[st
         servers.append(serve("floor", ROOT / "bench" / "floor.py", floor.port, env, logs / "f.log"))
         for target, process in zip((product, floor), servers, strict=True):
             wait_for_http(f"http://127.0.0.1:{target.port}/", process)
-        bench = Bench(product, floor, homes, client, env, logs, blocks, per_block)
+        pids = {"product": servers[0].pid, "floor": servers[1].pid}
+        bench = Bench(product, floor, homes, client, env, logs, blocks, per_block, pids)
         bench.intents()
         bench.confirmed()
         bench.throughput(seconds)

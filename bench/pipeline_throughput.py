@@ -27,6 +27,7 @@ from typing import Any
 
 from google.cloud import firestore
 
+from bench.cpu import cpu_seconds
 from devstack.emulators import start_firestore
 from devstack.stack import DEVICE_PATTERN, LocalStack, register_trigger
 from functions.core.firestore import get_in_order
@@ -170,21 +171,6 @@ def write_paced(
 
     with ThreadPoolExecutor(max_workers=16) as pool:
         list(pool.map(write, range(total)))
-
-
-def cpu_seconds(group: int) -> float:
-    """CPU time (user and system) used so far by the processes of one process group."""
-    total = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group:
-            total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
 
 
 class _Nothing(BaseHTTPRequestHandler):
