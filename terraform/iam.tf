@@ -3,7 +3,7 @@
 #   fulfillment            runtime of fulfillment: reads and writes Firestore (devices, tokens, users)
 #   linking                runtime of account_linking: Firestore (sign-in requests, codes, tokens)
 #                          and the OAuth client secret, nothing else
-#   dev-written            runtime of on_device_written: reads users/{id}.linked, publishes changes
+#   dev-written            runtime of on_device_written: publishes changes (no Firestore access)
 #   dev-change             runtime of on_device_change: Firestore bookkeeping; calls Home Graph
 #   written-trigger        identity Eventarc uses to deliver Firestore events to on_device_written
 #   change-push            identity Pub/Sub uses to push device changes to on_device_change
@@ -31,7 +31,7 @@ resource "google_service_account" "on_device_written" {
   project      = var.project_id
   account_id   = "${var.name_prefix}-dev-written"
   display_name = "smart-home on_device_written (runtime)"
-  description  = "Runs on_device_written; reads Firestore, publishes to the device-changes topic."
+  description  = "Runs on_device_written; publishes to the device-changes topic (no Firestore access)."
 
   depends_on = [time_sleep.apis]
 }
@@ -103,16 +103,8 @@ resource "google_secret_manager_secret_iam_member" "account_linking_client_secre
   depends_on = [time_sleep.apis]
 }
 
-# on_device_written reads users/{id}.linked and stages each state change in the Report State
-# outbox (users/{id}/reportState/{deviceId}); it never writes a device document.
-resource "google_project_iam_member" "on_device_written_firestore" {
-  project = var.project_id
-  role    = "roles/datastore.user"
-  member  = google_service_account.on_device_written.member
-
-  depends_on = [time_sleep.apis]
-}
-
+# on_device_written makes no Firestore call (the event carries the document before and after the
+# write): it holds no Firestore role, only the right to publish to the device-changes topic.
 resource "google_pubsub_topic_iam_member" "on_device_written_publisher" {
   project = var.project_id
   topic   = google_pubsub_topic.device_changes.name

@@ -635,6 +635,13 @@ def test_device_changes_flow_from_publisher_to_on_device_change() -> None:
     assert (
         written_sa["service_account_email"] == "${google_service_account.on_device_written.email}"
     )
+    granted = {
+        body["role"]
+        for kind in resources_with_member()
+        for body in resources(kind).values()
+        if body.get("member") == "${google_service_account.on_device_written.member}"
+    }
+    assert granted == {"roles/pubsub.publisher"}, "on_device_written needs no Firestore role"
 
     change = functions_by_entry_point()["on_device_change"]
     if "event_trigger" in change:  # a function-managed trigger must read the same topic
