@@ -13,10 +13,10 @@ from functions.core.config import ENV_VARS
 from functions.devices.model import parse_device
 
 DOCS = Path(__file__).resolve().parents[2] / "docs"
-DEVICES_PAGE = DOCS / "devices.md"
+DEVICES_PAGE = DOCS / "demo-home.md"
 CONFIGURATION_PAGE = DOCS / "configuration.md"
 MIN_EXAMPLES = 11
-"""The demo home's device count when the examples moved to docs/devices.md; fewer found means
+"""The demo home's device count when the examples moved to docs/demo-home.md; fewer found means
 examples went missing (or the pattern below no longer matches the page's headings)."""
 
 HEADING = re.compile(r"^#{2,4} `users/demo/devices/", re.MULTILINE)
