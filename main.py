@@ -20,7 +20,11 @@ def fulfillment(request: "Request") -> tuple[str, int, dict[str, str]]:
     from functions.fulfillment import webhook
 
     answer = webhook.respond(
-        request.method, request.headers.get("Authorization"), request.get_data(), wiring.store
+        request.method,
+        request.headers.get("Authorization"),
+        request.get_data(),
+        wiring.store,
+        signer=wiring.signer(),
     )
     return answer.flask()
 
@@ -55,15 +59,18 @@ def on_device_change(event: "CloudEvent") -> None:
 
 @functions_framework.http
 def account_linking(request: "Request") -> tuple[str, int, dict[str, str]]:
-    """OAuth 2.0 account linking: GET/POST /authorize (sign-in page) and POST /token."""
+    """OAuth 2.0 account linking: GET/POST /authorize (sign-in page), POST /token and POST
+    /appflip (App Flip)."""
     from functions.account_linking.http import HttpRequest, respond, source_address, unreadable
 
     try:
         http = HttpRequest(
             request.method,
             request.path,
-            request.args,
-            request.form,
+            # Every pair as sent (a MultiDict's plain items() hides a repeated name), so that
+            # the edge can refuse a repeated parameter (RFC 6749 section 3.1).
+            list(request.args.items(multi=True)),
+            list(request.form.items(multi=True)),
             request.headers.get("Authorization"),
             # Google's front end appends the caller's address as the last entry (see
             # source_address); several X-Forwarded-For lines are read as one list.

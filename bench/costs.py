@@ -227,6 +227,9 @@ class Passwords:
             raise SignInFailed("no")
         return found[1]
 
+    def verify(self, id_token: str) -> str:
+        raise SignInFailed("no App Flip in this bench")
+
 
 def linking(setup: Setup, repeat: int) -> list[Row]:
     config = Config(project_id=PROJECT, oauth_client_id="google", oauth_client_secret="s" * 40)

@@ -12,7 +12,6 @@ from devstack.device_backend import DeviceBackend, demo_backend
 from devstack.fake_speaker import FakeSpeaker
 from devstack.home_page import HomePage
 from devstack.stack import LocalStack
-from devstack.token import issue_token
 from functions.devices.pins import pin_record
 
 DEMO_USER = "demo"
@@ -67,7 +66,7 @@ class Demo:
             fulfillment_url=stack.url("fulfillment"),
             homegraph_url=stack.homegraph.url,
             client=stack.store.client,
-            issue_token=lambda: issue_token(stack.store, self.user),
+            issue_token=lambda: stack.token_for(self.user),
             speaker_url=self.speaker.url,
             linking_url=stack.google.start_url,
             templates=DEMO_DEVICES,

@@ -32,6 +32,7 @@ from devstack.google_linking import GoogleLinking
 from devstack.homegraph_server import HomeGraphServer
 from devstack.local import ROOT
 from devstack.token import issue_token
+from functions.core import tokens
 
 TOPIC = "device-changes"
 SUBSCRIPTION = "on-device-change"
@@ -297,7 +298,8 @@ class LocalStack:
         one minted directly."""
         if self.google and user_id in self.google.accounts:
             return self.google.access_token(user_id)
-        return issue_token(self.store, user_id)
+        signer = tokens.Signer.parse(self.settings.get("TOKEN_MAC_KEY", ""))
+        return issue_token(self.store, user_id, signer=signer)
 
     def add_person(self, uid: str, email: str, password: str) -> None:
         """A user who can sign in (Identity Platform's job; here the Auth emulator's)."""

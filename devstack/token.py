@@ -3,14 +3,17 @@
 import sys
 from datetime import UTC, datetime, timedelta
 
-from devstack.local import running_store
+from devstack.local import running_stack, running_store
 from functions.core import tokens
 from functions.fulfillment.store import Store
 
 
-def issue_token(store: Store, user_id: str, ttl_seconds: int = 3600) -> str:
-    """Store a new access token's hash for ``user_id`` and return the token."""
-    token = tokens.issue(user_id)
+def issue_token(
+    store: Store, user_id: str, ttl_seconds: int = 3600, signer: tokens.Signer = tokens.UNSIGNED
+) -> str:
+    """Store a new access token's hash for ``user_id`` and return the token (signed with the
+    stack's key, when it has one)."""
+    token = tokens.issue(user_id, tokens.ACCESS, signer)
     record = tokens.record(
         user_id, tokens.ACCESS, datetime.now(UTC), timedelta(seconds=ttl_seconds)
     )
@@ -25,7 +28,8 @@ def main(argv: list[str]) -> int:
     store = running_store()
     if store is None:
         return 1
-    print(issue_token(store, argv[1]))
+    signer = tokens.Signer.parse(str((running_stack() or {}).get("tokenKey", "")))
+    print(issue_token(store, argv[1], signer=signer))
     return 0
 
 

@@ -5,6 +5,7 @@ import functools
 from typing import TYPE_CHECKING
 
 from functions.core.config import Config
+from functions.core.tokens import Signer
 
 if TYPE_CHECKING:
     from google.cloud import firestore
@@ -19,6 +20,12 @@ if TYPE_CHECKING:
 @functools.cache
 def config() -> Config:
     return Config.from_env()
+
+
+@functools.cache
+def signer() -> Signer:
+    """What signs and checks bearer tokens: TOKEN_MAC_KEY, UNSIGNED_TOKENS_UNTIL."""
+    return config().signer()
 
 
 @functools.cache

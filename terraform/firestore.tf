@@ -8,9 +8,9 @@ locals {
   #                      functions/on_device_change/ledger.py)
   #   homegraphQuota     the Home Graph call counters (functions/on_device_change/ledger.py,
   #                      quota.py)
-  #   signInFailures     account linking's failure counters, authRequests its pending sign-ins,
+  #   signInFailures     account linking's failure counters, authRequests its used sign-in pages,
   #   authRequests,      authCodes its authorization codes (functions/account_linking/records.py,
-  #   authCodes          throttle.py, grants.py)
+  #   authCodes          throttle.py, grants.py, pending.py)
   #   tokens             access and refresh token records (functions/core/tokens.py record(),
   #                      every writer goes through it): deleted once past their own expiresAt.
   #                      An access token record goes a day or so after its hour; a used or

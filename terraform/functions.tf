@@ -38,9 +38,14 @@ locals {
         GOOGLE_CLOUD_PROJECT     = var.project_id
         FIRESTORE_DATABASE       = var.firestore_database
         ACCESS_TOKEN_TTL_SECONDS = tostring(var.access_token_ttl_seconds)
+        # Access tokens issued before signing began are accepted until then (main.tf).
+        UNSIGNED_TOKENS_UNTIL = timeadd(time_static.token_signing.rfc3339, "${var.access_token_ttl_seconds + 3600}s")
       }
-      secret_environment_variables = {}
-      event_trigger                = null
+      # The key that checks an access token's MAC before any I/O (main.tf).
+      secret_environment_variables = {
+        TOKEN_MAC_KEY = google_secret_manager_secret.token_mac_key.secret_id
+      }
+      event_trigger = null
     }
 
     on_device_written = {
@@ -137,6 +142,7 @@ locals {
       # next new instance; main.tf gives the secret its first version before the function exists.
       secret_environment_variables = {
         OAUTH_CLIENT_SECRET = google_secret_manager_secret.oauth_client_secret.secret_id
+        TOKEN_MAC_KEY       = google_secret_manager_secret.token_mac_key.secret_id
       }
       event_trigger = null
     }
@@ -211,7 +217,8 @@ resource "google_cloudfunctions2_function" "function" {
   # One list for all four (Terraform has no per-instance depends_on): what each function needs
   # before its first deploy. The APIs and service agents (agents.tf), the build identity's roles,
   # the database; on_device_written: its trigger identity's roles; account_linking: its secret and
-  # the secret's first version, Firestore role and Identity Platform.
+  # the secret's first version, Firestore role and Identity Platform; fulfillment and
+  # account_linking: the token key, its first version and their access to it.
   depends_on = [
     time_sleep.apis,
     time_sleep.service_agents,
@@ -222,6 +229,9 @@ resource "google_cloudfunctions2_function" "function" {
     google_service_account_iam_member.pubsub_agent_token_creator,
     google_secret_manager_secret_iam_member.account_linking_client_secret,
     google_secret_manager_secret_version.oauth_client_secret,
+    google_secret_manager_secret_iam_member.fulfillment_token_mac_key,
+    google_secret_manager_secret_iam_member.account_linking_token_mac_key,
+    google_secret_manager_secret_version.token_mac_key,
     google_project_iam_member.account_linking_firestore,
     google_identity_platform_config.this,
   ]

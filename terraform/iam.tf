@@ -1,8 +1,9 @@
 # Identities and the only roles they hold. No primitive role (owner/editor/viewer) anywhere.
 #
 #   fulfillment            runtime of fulfillment: reads and writes Firestore (devices, tokens, users)
-#   linking                runtime of account_linking: Firestore (sign-in requests, codes, tokens)
-#                          and the OAuth client secret, nothing else
+#                          and reads the token key
+#   linking                runtime of account_linking: Firestore (sign-in pages, codes, tokens),
+#                          the OAuth client secret and the token key, nothing else
 #   dev-written            runtime of on_device_written: publishes changes (no Firestore access)
 #   dev-change             runtime of on_device_change: Firestore bookkeeping; calls Home Graph
 #   written-trigger        identity Eventarc uses to deliver Firestore events to on_device_written
@@ -13,7 +14,7 @@ resource "google_service_account" "fulfillment" {
   project      = var.project_id
   account_id   = "${var.name_prefix}-fulfillment"
   display_name = "smart-home fulfillment (runtime)"
-  description  = "Runs the fulfillment function; Firestore user only."
+  description  = "Runs the fulfillment function; Firestore user and accessor of the token key only."
 
   depends_on = [time_sleep.apis]
 }
@@ -22,7 +23,7 @@ resource "google_service_account" "account_linking" {
   project      = var.project_id
   account_id   = "${var.name_prefix}-linking"
   display_name = "smart-home account_linking (runtime)"
-  description  = "Runs account_linking; Firestore user and accessor of the OAuth client secret only."
+  description  = "Runs account_linking; Firestore user, accessor of the OAuth client secret and the token key only."
 
   depends_on = [time_sleep.apis]
 }
@@ -97,6 +98,26 @@ resource "google_project_iam_member" "account_linking_firestore" {
 resource "google_secret_manager_secret_iam_member" "account_linking_client_secret" {
   project   = var.project_id
   secret_id = google_secret_manager_secret.oauth_client_secret.secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.account_linking.member
+
+  depends_on = [time_sleep.apis]
+}
+
+# The token key (main.tf): account_linking signs tokens with it, the fulfillment checks them. Both
+# grants are on that secret alone.
+resource "google_secret_manager_secret_iam_member" "fulfillment_token_mac_key" {
+  project   = var.project_id
+  secret_id = google_secret_manager_secret.token_mac_key.secret_id
+  role      = "roles/secretmanager.secretAccessor"
+  member    = google_service_account.fulfillment.member
+
+  depends_on = [time_sleep.apis]
+}
+
+resource "google_secret_manager_secret_iam_member" "account_linking_token_mac_key" {
+  project   = var.project_id
+  secret_id = google_secret_manager_secret.token_mac_key.secret_id
   role      = "roles/secretmanager.secretAccessor"
   member    = google_service_account.account_linking.member
 

@@ -212,3 +212,42 @@ resource "google_secret_manager_secret_version" "oauth_client_secret" {
   secret      = google_secret_manager_secret.oauth_client_secret.id
   secret_data = random_password.oauth_client_secret[0].result
 }
+
+# The key that signs bearer tokens (TOKEN_MAC_KEY, functions/core/tokens.py): account_linking signs
+# every token it issues, and the fulfillment checks an access token's MAC before any I/O, so a
+# forged token costs no Firestore read (docs/fulfillment.md, "Tokens"). Only those two runtime
+# accounts may read it (iam.tf). Nobody outside the deployment ever sees it, so it is always
+# generated here. Rotate with terraform apply -replace=random_password.token_mac_key: access
+# tokens signed with the old key are refused until Google refreshes them (refresh tokens are never
+# checked against it); for a rotation without that, add a version "<new> <old>" out of band and,
+# an access-token lifetime later, one with "<new>" alone (docs/account_linking.md).
+resource "google_secret_manager_secret" "token_mac_key" {
+  project             = var.project_id
+  secret_id           = "${var.name_prefix}-token-mac-key"
+  labels              = local.labels
+  deletion_protection = var.deletion_protection
+
+  replication {
+    auto {}
+  }
+
+  depends_on = [time_sleep.apis]
+}
+
+resource "random_password" "token_mac_key" {
+  length  = 64
+  special = false
+}
+
+resource "google_secret_manager_secret_version" "token_mac_key" {
+  secret      = google_secret_manager_secret.token_mac_key.id
+  secret_data = random_password.token_mac_key.result
+}
+
+# When token signing began in this deployment: an access token issued before is unsigned, and the
+# fulfillment accepts unsigned tokens (each checked against its record alone) for one access-token
+# lifetime and an hour of rollout after this instant, then refuses them without I/O
+# (UNSIGNED_TOKENS_UNTIL, functions.tf). Created once; a key rotation does not reopen the window.
+resource "time_static" "token_signing" {
+  depends_on = [google_secret_manager_secret_version.token_mac_key]
+}

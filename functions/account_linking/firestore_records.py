@@ -33,22 +33,18 @@ class FirestoreRecords:
     def _doc(self, collection: str, key: str) -> Any:
         return self.client.collection(collection).document(key)
 
-    def open_request(self, request_id: str, data: dict[str, Any]) -> None:
-        self._doc(REQUESTS, request_id).create(data)
-
-    def request(self, request_id: str) -> dict[str, Any] | None:
-        return _data(self._doc(REQUESTS, request_id).get())
-
-    def claim_request(
-        self, request_id: str, code: tuple[str, dict[str, Any]] | None = None
+    def issue_code(
+        self, code_hash: str, record: dict[str, Any], page: tuple[str, datetime] | None = None
     ) -> bool:
+        """One commit of creations: the page's marker (if any) and the code; a marker that
+        exists fails the whole commit."""
         batch = self.client.batch()
-        batch.delete(self._doc(REQUESTS, request_id), option=self.client.write_option(exists=True))
-        if code is not None:
-            batch.create(self._doc(CODES, code[0]), code[1])
+        if page is not None:
+            batch.create(self._doc(REQUESTS, page[0]), {"used": True, "expiresAt": page[1]})
+        batch.create(self._doc(CODES, code_hash), record)
         try:
             batch.commit()
-        except (exceptions.NotFound, exceptions.FailedPrecondition):
+        except (exceptions.AlreadyExists, exceptions.Conflict):
             return False
         return True
 

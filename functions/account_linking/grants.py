@@ -19,7 +19,7 @@ from typing import Any
 
 from functions.core import tokens
 
-REFRESH = "refresh"
+REFRESH = tokens.REFRESH
 REFRESH_RETRY_GRACE = timedelta(minutes=2)
 """How long after its first use a rotated refresh token may be retried (a lost answer): long
 enough for an HTTP client's timeout and retry (account_linking's own timeout is 60 s), short
@@ -121,9 +121,12 @@ def issue(
     now: datetime,
     access_ttl: timedelta,
     refresh_ttl: timedelta,
+    signer: tokens.Signer = tokens.UNSIGNED,
 ) -> Issued:
-    """An access token (opaque, the fulfillment's kind) and a refresh token for one grant."""
-    access, refresh = tokens.issue(user_id), tokens.issue(user_id)
+    """An access token (opaque, the fulfillment's kind) and a refresh token for one grant, each
+    signed for its kind when the signer has a key."""
+    access = tokens.issue(user_id, tokens.ACCESS, signer)
+    refresh = tokens.issue(user_id, REFRESH, signer)
     extra = {"clientId": client_id, "grantId": grant_id}
     records = {
         tokens.token_hash(access): {

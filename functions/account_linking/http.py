@@ -1,15 +1,17 @@
-"""The account-linking HTTP edge: ``/authorize`` (sign-in page) and ``/token`` (RFC 6749).
+"""The account-linking HTTP edge: ``/authorize`` (sign-in page), ``/token`` (RFC 6749) and
+``/appflip`` (App Flip).
 
-Routes, methods and request bounds are checked here, then the request goes to
-``authorize`` or ``token``. GET /authorize checks client_id and redirect_uri (an allow-list; a bad
-one gets an error page, never a redirect), then shows the sign-in page. POST /authorize signs the
-user in and redirects back with a short-lived, single-use code and the state, or with
+Routes, methods and request bounds are checked here, and a parameter given twice is refused
+(RFC 6749 section 3.1), all before any I/O; then the request goes to ``authorize``, ``token`` or
+``appflip``. GET /authorize checks client_id and redirect_uri (an allow-list; a bad one gets an
+error page, never a redirect), then shows the sign-in page. POST /authorize signs the user in and
+redirects back with a short-lived, single-use code and the state, or with
 ``error=access_denied`` on cancel. POST /token exchanges a code or a refresh token (client
-authenticated by secret).
+authenticated by secret). POST /appflip gives the maker's app a code for its signed-in user.
 """
 
 import ipaddress
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -21,13 +23,14 @@ from functions.account_linking.answers import (
     Response,
     json_answer,
 )
+from functions.account_linking.appflip import app_flip
 from functions.account_linking.authorize import authorize, sign_in
 from functions.account_linking.linking import Linking
 from functions.account_linking.throttle import UNKNOWN_SOURCE
 from functions.account_linking.token import token
 from functions.core import logs
 
-__all__ = ["HttpRequest", "Linking", "respond", "source_address", "unreadable"]
+__all__ = ["HttpRequest", "Linking", "Parameters", "respond", "source_address", "unreadable"]
 
 MAX_PARAMETERS = 32
 MAX_NAME = 64
@@ -41,7 +44,7 @@ LIMITS = {
     "code": 1024,
     "refresh_token": 1024,
     "email": 320,
-    "request": 64,
+    "request": 8192,
     "scope": 1024,
     "grant_type": 64,
     "response_type": 64,
@@ -49,9 +52,16 @@ LIMITS = {
     "user_locale": 64,
 }
 """Longest accepted value per parameter, in characters (``state``: Google's is a short opaque
-string; stored with the sign-in request and echoed in a Location header, it must stay far below
-Firestore's 1 MiB document and common header limits). Longer values get a 400."""
-MAX_AUTHORIZATION = 2048
+string; carried by the sign-in page and echoed in a Location header, it must stay far below common
+header limits; ``request``: the sealed pending request, which holds ``state`` and
+``redirect_uri``). Longer values get a 400."""
+MAX_AUTHORIZATION = 4096
+"""HTTP Basic at /token, and the Firebase ID token App Flip sends (about 1 KB, up to 2 KB with
+custom claims)."""
+
+Parameters = Mapping[str, str] | Sequence[tuple[str, str]]
+"""A query or form: every (name, value) pair as sent, so that a repeated name is seen (main.py
+passes Flask's ``items(multi=True)``), or a mapping, whose names cannot repeat."""
 
 
 @dataclass(frozen=True)
@@ -60,8 +70,8 @@ class HttpRequest:
 
     method: str
     path: str
-    query: Mapping[str, str]
-    form: Mapping[str, str]
+    query: Parameters
+    form: Parameters
     authorization: str | None = None
     source: str = UNKNOWN_SOURCE
     """Who sent it, as ``source_address`` tells: what the rate limits count by."""
@@ -111,7 +121,7 @@ def respond(linking: Linking, request: HttpRequest, now: datetime) -> Response:
         return _dispatch(linking, request, route, now)
     except Exception as error:  # the last line of defence; the type is logged
         logs.error("account linking failed", error=type(error).__name__)
-        if route == "token":
+        if route in JSON_ROUTES:
             return json_answer(
                 503,
                 {"error": "temporarily_unavailable", "error_description": "try again later"},
@@ -126,7 +136,7 @@ def respond(linking: Linking, request: HttpRequest, now: datetime) -> Response:
 
 def unreadable(path: str) -> Response:
     """The answer to a request whose query or body could not be parsed at all."""
-    if _route(path) == "token":
+    if _route(path) in JSON_ROUTES:
         return json_answer(
             400, {"error": "invalid_request", "error_description": "unreadable request"}
         )
@@ -137,26 +147,57 @@ def _route(path: str) -> str:
     return path.rstrip("/").rsplit("/", 1)[-1]
 
 
+JSON_ROUTES = frozenset({"token", "appflip"})
+"""Routes that answer RFC 6749 JSON errors; /authorize answers pages."""
+
+
 def _dispatch(linking: Linking, request: HttpRequest, route: str, now: datetime) -> Response:
     unrouted = _unrouted(route, request.method)
     if unrouted:
         return unrouted
-    problem = _oversized(request)
+    query, form = _pairs(request.query), _pairs(request.form)
+    problem = _oversized(query + form, request.authorization) or _repeated(query, form)
     if problem:
         logs.warning("request refused", reason=problem)
-        if route == "token":
+        if route in JSON_ROUTES:
             return json_answer(400, {"error": "invalid_request", "error_description": problem})
         return Response(400, pages.error(MALFORMED), HTML)
+    return _endpoint(linking, request, route, now)
+
+
+def _endpoint(linking: Linking, request: HttpRequest, route: str, now: datetime) -> Response:
+    """The endpoint's answer to a request within every bound (no name repeats: as mappings)."""
+    form, authorization, source = dict(_pairs(request.form)), request.authorization, request.source
     if route == "token":
-        return token(linking, request.form, request.authorization, request.source, now)
+        return token(linking, form, authorization, source, now)
+    if route == "appflip":
+        return app_flip(linking, form, authorization, source, now)
     if request.method == "GET":
-        return authorize(linking, request.query, now)
-    return sign_in(linking, request.form, request.source, now)
+        return authorize(linking, dict(_pairs(request.query)), now)
+    return sign_in(linking, form, source, now)
+
+
+def _pairs(parameters: Parameters) -> list[tuple[str, str]]:
+    if isinstance(parameters, Mapping):
+        return list(parameters.items())
+    return list(parameters)
+
+
+def _repeated(*parameters: list[tuple[str, str]]) -> str:
+    """A parameter named twice in the query or in the form, or "": RFC 6749 section 3.1, "Request
+    and response parameters MUST NOT be included more than once"."""
+    for pairs in parameters:
+        names = [name for name, _ in pairs]
+        if len(set(names)) != len(names):
+            repeated = next(name for name in names if names.count(name) > 1)
+            shown = repeated if repeated in LIMITS else "a parameter"
+            return f"{shown} is given more than once"
+    return ""
 
 
 def _unrouted(route: str, method: str) -> Response | None:
-    """404 or 405, or None for GET/POST /authorize and POST /token."""
-    if route not in ("authorize", "token"):
+    """404 or 405, or None for GET/POST /authorize, POST /token and POST /appflip."""
+    if route not in ("authorize", "token", "appflip"):
         return Response(404, pages.error("Not found."), HTML)
     allowed = ("GET", "POST") if route == "authorize" else ("POST",)
     if method not in allowed:
@@ -166,14 +207,13 @@ def _unrouted(route: str, method: str) -> Response | None:
     return None
 
 
-def _oversized(request: HttpRequest) -> str:
+def _oversized(parameters: list[tuple[str, str]], authorization: str | None) -> str:
     """What is too long or too many in the request, or "" when every bound holds."""
-    parameters = [*request.query.items(), *request.form.items()]
     if len(parameters) > MAX_PARAMETERS:
         return "too many parameters"
     for name, value in parameters:
         if len(name) > MAX_NAME or len(value) > LIMITS.get(name, MAX_VALUE):
             return f"{name if name in LIMITS else 'a parameter'} is too long"
-    if len(request.authorization or "") > MAX_AUTHORIZATION:
+    if len(authorization or "") > MAX_AUTHORIZATION:
         return "Authorization header is too long"
     return ""

@@ -1,6 +1,7 @@
 """Who the user is: the sign-in step, behind a small interface so that a maker can plug in its
 own identity provider. The default signs in with Firebase Authentication / Identity Platform
-(email and password) and verifies the ID token it gets with google-auth."""
+(email and password) and verifies the ID token it gets with google-auth; App Flip verifies the ID
+token the maker's app holds for its signed-in user the same way."""
 
 import base64
 import json
@@ -25,6 +26,17 @@ class PasswordSignIn(Protocol):
     """Checks an email and password; returns the user's stable id (the agentUserId)."""
 
     def sign_in(self, email: str, password: str) -> str: ...
+
+
+class IdTokenCheck(Protocol):
+    """Checks an ID token the maker's app got for its signed-in user; returns the user's stable
+    id (the agentUserId); raises SignInFailed, or SignInUnavailable when it cannot tell."""
+
+    def verify(self, id_token: str) -> str: ...
+
+
+class Identity(PasswordSignIn, IdTokenCheck, Protocol):
+    """Both ways account linking learns who the user is: the sign-in page and App Flip."""
 
 
 class FirebasePasswordSignIn:
@@ -65,6 +77,7 @@ class FirebasePasswordSignIn:
             claims = _unverified_emulator_claims(id_token)
         else:
             import google.auth.transport.requests
+            from google.auth import exceptions
             from google.oauth2 import id_token as google_id_token
 
             try:
@@ -73,6 +86,8 @@ class FirebasePasswordSignIn:
                 )
             except ValueError:
                 raise SignInFailed("invalid ID token") from None
+            except exceptions.TransportError:
+                raise SignInUnavailable("Google's token certificates are unreachable") from None
         issuer = f"https://securetoken.google.com/{self.project_id}"
         if claims.get("aud") != self.project_id or claims.get("iss") != issuer:
             raise SignInFailed("ID token for another project")
@@ -88,6 +103,8 @@ def _unverified_emulator_claims(id_token: str) -> dict[str, Any]:
         claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
     except (IndexError, ValueError):
         raise SignInFailed("malformed ID token") from None
-    if not isinstance(claims, dict) or claims.get("exp", 0) < time.time():
+    if not isinstance(claims, dict) or not isinstance(claims.get("exp"), int | float):
+        raise SignInFailed("malformed ID token")
+    if claims["exp"] < time.time():
         raise SignInFailed("expired ID token")
     return claims

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from functions.account_linking.identity import PasswordSignIn
+from functions.account_linking.identity import Identity
 from functions.account_linking.records import Records
 from functions.core.config import Config
 
@@ -12,5 +12,5 @@ class Linking:
     """What the endpoints need."""
 
     records: Records
-    identity: PasswordSignIn
+    identity: Identity
     config: Config

@@ -18,29 +18,21 @@ from functions.account_linking.records import (
 
 class MemoryRecords:
     def __init__(self) -> None:
-        self.requests: dict[str, Record] = {}
+        self.pages: dict[str, Record] = {}
         self.codes: dict[str, Record] = {}
         self.tokens: dict[str, Record] = {}
         self.counters: dict[str, Record] = {}
         self._lock = threading.RLock()
 
-    def open_request(self, request_id: str, data: Record) -> None:
+    def issue_code(
+        self, code_hash: str, record: Record, page: tuple[str, datetime] | None = None
+    ) -> bool:
         with self._lock:
-            if request_id in self.requests:
-                raise ValueError(f"sign-in request {request_id} exists")
-            self.requests[request_id] = copy.deepcopy(data)
-
-    def request(self, request_id: str) -> Record | None:
-        with self._lock:
-            return copy.deepcopy(self.requests.get(request_id))
-
-    def claim_request(self, request_id: str, code: tuple[str, Record] | None = None) -> bool:
-        with self._lock:
-            if request_id not in self.requests or (code and code[0] in self.codes):
+            if code_hash in self.codes or (page is not None and page[0] in self.pages):
                 return False
-            del self.requests[request_id]
-            if code is not None:
-                self.codes[code[0]] = copy.deepcopy(code[1])
+            if page is not None:
+                self.pages[page[0]] = {"used": True, "expiresAt": page[1]}
+            self.codes[code_hash] = copy.deepcopy(record)
             return True
 
     def code(self, code_hash: str) -> Record | None:

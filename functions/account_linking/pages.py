@@ -17,8 +17,9 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def sign_in(request_id: str, product: str, email: str = "", error: str = "") -> str:
-    """The sign-in page: says the account will be linked to Google; Link or Cancel."""
+def sign_in(page: str, product: str, email: str = "", error: str = "") -> str:
+    """The sign-in page: says the account will be linked to Google; Link or Cancel. ``page``
+    is the sealed pending request its form sends back."""
     problem = f'<p class="error" role="alert">{escape(error)}</p>' if error else ""
     return _page(
         f"Link {product} with Google",
@@ -28,7 +29,7 @@ def sign_in(request_id: str, product: str, email: str = "", error: str = "") -> 
 of your account, so you can use them with Google Assistant and the Google Home app.</p>
 {problem}
 <form method="post">
-<input type="hidden" name="request" value="{escape(request_id)}">
+<input type="hidden" name="request" value="{escape(page)}">
 <label for="email">Email</label>
 <input id="email" name="email" type="email" autocomplete="username" value="{escape(email)}">
 <label for="password">Password</label>

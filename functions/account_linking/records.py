@@ -1,11 +1,12 @@
 """Account linking's records port (a Protocol) and the rules its adapters apply; the rules are pure.
 
-``authRequests/{id}``: a pending sign-in (client, redirect URI, state, expiry); the id is checked
-by the caller (64 hex digits) before it becomes a document path. ``authCodes/{sha256(code)}``: an
-authorization code. ``tokens/{sha256(token)}``: access and refresh tokens (the same collection the
-fulfillment checks). ``signInFailures/{key}``: attempts per account or per source address in a
-fixed window (``key`` is a hash; ``expiresAt``, the window's end, lets a Firestore TTL policy
-delete spent counters).
+``authRequests/{id}``: a sign-in page that yielded its code (the page itself carries the pending
+request, functions/account_linking/pending.py); the id is checked by the caller (64 hex digits)
+before it becomes a document path. ``authCodes/{sha256(code)}``: an authorization code.
+``tokens/{sha256(token)}``: access and refresh tokens (the same collection the fulfillment
+checks). ``signInFailures/{key}``: the times of the attempts per account or per source address
+within a sliding window (``key`` is a hash; ``expiresAt``, when the last attempt leaves the
+window, lets a Firestore TTL policy delete spent counters).
 
 ``FirestoreRecords`` and ``MemoryRecords`` implement ``Records``; every change that depends on
 what was read is atomic in both, decided by the functions below, and tests/contract holds them to
@@ -32,16 +33,14 @@ class Stale(Exception):
 
 
 class Records(Protocol):
-    """Sign-in requests, codes, tokens and failure counters."""
+    """Used sign-in pages, codes, tokens and failure counters."""
 
-    def open_request(self, request_id: str, data: Record) -> None: ...
-
-    def request(self, request_id: str) -> Record | None: ...
-
-    def claim_request(self, request_id: str, code: tuple[str, Record] | None = None) -> bool:
-        """Use a sign-in request up: delete it, only if it still exists, and atomically create
-        the code ``(hash, record)`` if one is given. False when a concurrent submission of the
-        same page claimed it first (nothing is written then)."""
+    def issue_code(
+        self, code_hash: str, record: Record, page: tuple[str, datetime] | None = None
+    ) -> bool:
+        """Create an authorization code under its hash. With ``page`` (a sign-in page's id and
+        expiry), atomically also mark that page used, only if it was not: False when the page
+        already yielded a code (a concurrent or repeated submission), and nothing is written."""
         ...
 
     def code(self, code_hash: str) -> Record | None: ...
@@ -72,22 +71,26 @@ class Records(Protocol):
 
     def reserve(self, limits: dict[str, int], now: datetime, window: timedelta) -> bool:
         """Atomically count one attempt against every counter ``key -> limit``, or none when any
-        counter already reached its limit in the current window (then False)."""
+        counter already holds its limit within the window that ends now (then False)."""
         ...
 
     def release(self, keys: list[str], now: datetime, window: timedelta) -> None:
-        """Take back one attempt from each counter (it did not fail), in the current window."""
+        """Take back each counter's attempt made at ``now`` (it did not fail)."""
         ...
 
 
-def counter_window(
-    counter: Mapping[str, Any] | None, now: datetime, window: timedelta
-) -> tuple[datetime, int]:
-    """A counter's window start and count, or a fresh window when the stored one has ended."""
-    since = (counter or {}).get("since")
-    if not isinstance(since, datetime) or since <= now - window:
-        return now, 0
-    return since, int((counter or {}).get("count", 0))
+def attempts(counter: Mapping[str, Any] | None, now: datetime, window: timedelta) -> list[datetime]:
+    """The attempts a counter holds within the window that ends now, oldest first. A counter of
+    the earlier fixed-window form (``since``, ``count``) counts all its attempts at ``since``."""
+    counter = counter or {}
+    stored = counter.get("attempts")
+    if isinstance(stored, list):
+        times = [when for when in stored if isinstance(when, datetime)]
+    elif isinstance(counter.get("since"), datetime) and isinstance(counter.get("count"), int):
+        times = [counter["since"]] * max(0, counter["count"])
+    else:
+        times = []
+    return sorted(when for when in times if when > now - window)
 
 
 def reservation(
@@ -96,20 +99,24 @@ def reservation(
     now: datetime,
     window: timedelta,
 ) -> list[Record] | None:
-    """The new value of each counter after one more attempt, or None when any is full."""
-    current = [counter_window(counter, now, window) for counter in counters]
-    if any(count >= limit for (_, count), limit in zip(current, limits, strict=True)):
+    """The new value of each counter after one more attempt now, or None when any is full. A
+    sliding window: never more than the limit within any span of ``window``, however the
+    attempts fall (a fixed window let twice the limit through across its end). A counter keeps
+    at most ``limit`` times, so it stays small."""
+    current = [attempts(counter, now, window) for counter in counters]
+    if any(len(times) >= limit for times, limit in zip(current, limits, strict=True)):
         return None
-    return [
-        {"since": since, "count": count + 1, "expiresAt": since + window}
-        for since, count in current
-    ]
+    return [{"attempts": [*times, now], "expiresAt": now + window} for times in current]
 
 
 def released(counter: Mapping[str, Any] | None, now: datetime, window: timedelta) -> Record | None:
-    """A counter with one attempt taken back, or None when there is nothing to take back."""
-    since, count = counter_window(counter, now, window)
-    return {"since": since, "count": count - 1} if counter is not None and count > 0 else None
+    """A counter with the attempt made at ``now`` taken back (the latest one, if none was made
+    at ``now``), or None when there is nothing to take back."""
+    times = attempts(counter, now, window)
+    if counter is None or not times:
+        return None
+    times.remove(now if now in times else times[-1])
+    return {"attempts": times, "expiresAt": (times[-1] if times else now) + window}
 
 
 def rotation(

@@ -1,5 +1,7 @@
-"""Rate limits of account linking: failed sign-ins per account and per source address, failed
-client authentications per source address; each counted before the check it guards."""
+"""Rate limits of account linking: failed sign-ins per account and per source address (an App Flip
+ID token that fails counts as a failed sign-in), failed client authentications per source
+address; each counted before the check it guards, in a sliding window: never more than the limit
+within any 15 minutes (records.py ``reservation``)."""
 
 import hashlib
 from collections.abc import Mapping
@@ -10,15 +12,16 @@ from functions.core import logs
 
 FAILURE_WINDOW = timedelta(minutes=15)
 USER_FAILURE_LIMIT = 5
-"""Password attempts per account (the email, normalised) and window, from any address: a
+"""Password attempts per account (the email, normalised) within any window, from any address: a
 password guesser gets 5 tries per account per 15 minutes however many addresses it uses. The
 account's owner can be locked out of linking for the window by someone who knows the email,
 never every user."""
 SIGN_IN_SOURCE_LIMIT = 30
-"""Failed sign-ins per source address (an IPv6 /64) and window, over all accounts: bounds how
-many accounts one address can probe or lock. High enough for a household behind one NAT."""
+"""Failed sign-ins (passwords, App Flip ID tokens) per source address (an IPv6 /64) within any
+window, over all accounts: bounds how many accounts one address can probe or lock. High enough
+for a household behind one NAT."""
 TOKEN_SOURCE_LIMIT = 20
-"""Failed client authentications at /token per source address and window. A correctly
+"""Failed client authentications at /token per source address within any window. A correctly
 authenticated client is never refused by any counter: the client secret (384 random bits, see
 docs/deployment.md) is what stops guessing; this limit only bounds what a source can cost."""
 UNKNOWN_SOURCE = "unknown"

@@ -93,6 +93,7 @@ def _issue(config: Config, record: dict[str, Any], client_id: str, now: datetime
         now=now,
         access_ttl=timedelta(seconds=config.access_token_ttl_seconds),
         refresh_ttl=timedelta(days=config.refresh_token_ttl_days),
+        signer=config.signer(),
     )
 
 

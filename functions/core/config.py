@@ -5,6 +5,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from dataclasses import field as setting
 
+from functions.core.tokens import Signer
+
 
 @dataclass(frozen=True)
 class Config:
@@ -32,6 +34,12 @@ class Config:
     message_deadline_seconds: float = 180.0
     accuracy_sample_users: int = 50
     accuracy_settled_seconds: float = 60.0
+    token_mac_key: str = setting(default="", repr=False)
+    unsigned_tokens_until: str = ""
+
+    def signer(self) -> Signer:
+        """What signs and checks bearer tokens (functions/core/tokens.py); raises ValueError."""
+        return Signer.parse(self.token_mac_key, self.unsigned_tokens_until)
 
     def redirect_uris(self) -> frozenset[str]:
         """Where account linking may send codes: Google's two redirect URIs for this project,
@@ -71,6 +79,10 @@ class Config:
             raise RuntimeError("ACCURACY_SAMPLE_USERS must be at least 1")
         if config.accuracy_settled_seconds < 0:
             raise RuntimeError("ACCURACY_SETTLED_SECONDS must be 0 or more")
+        try:
+            config.signer()
+        except ValueError as error:  # the message never quotes the key
+            raise RuntimeError(f"TOKEN_MAC_KEY or UNSIGNED_TOKENS_UNTIL: {error}") from None
         return config
 
 
@@ -97,5 +109,7 @@ ENV_VARS: dict[str, str] = {
     "message_deadline_seconds": "MESSAGE_DEADLINE_SECONDS",
     "accuracy_sample_users": "ACCURACY_SAMPLE_USERS",
     "accuracy_settled_seconds": "ACCURACY_SETTLED_SECONDS",
+    "token_mac_key": "TOKEN_MAC_KEY",
+    "unsigned_tokens_until": "UNSIGNED_TOKENS_UNTIL",
 }
 """Config field -> the environment variable that sets it."""

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from google.cloud import firestore
 from google.cloud.firestore_v1.field_path import FieldPath
 
+from functions.core import tokens
 from functions.core.documents import Document
 from functions.core.firestore import get_in_order, read_modify_write, revoke_all
 from functions.core.paths import COMMANDS, DEVICES, TOKENS, USERS
@@ -166,12 +167,43 @@ class FirestoreStore:
         self.token(token_hash).create(dict(record))
 
     def revoke_tokens(self, user_id: str) -> int:
-        live = (
+        return revoke_all(self.client, self._live(user_id))
+
+    def revoke_grant(self, user_id: str, grant_id: str | None) -> int:
+        """Equality filters only (Firestore merges its single-field indexes); a token of no
+        grant has no grantId field, which no filter can select, so those are picked here."""
+        if grant_id is not None:
+            live = self._live(user_id).where(
+                filter=firestore.FieldFilter("grantId", "==", grant_id)
+            )
+            return revoke_all(self.client, live)
+        return revoke_all(self.client, _Matching(self._live(user_id), "grantId", None))
+
+    def refresh_tokens(self, user_id: str) -> list[Document]:
+        unused = (
+            self._live(user_id)
+            .where(filter=firestore.FieldFilter("kind", "==", tokens.REFRESH))
+            .where(filter=firestore.FieldFilter("used", "==", False))
+        )
+        return [snap.to_dict() or {} for snap in unused.stream()]
+
+    def _live(self, user_id: str) -> Any:
+        return (
             self.client.collection(TOKENS)
             .where(filter=firestore.FieldFilter("userId", "==", user_id))
             .where(filter=firestore.FieldFilter("revoked", "==", False))
         )
-        return revoke_all(self.client, live)
+
+
+class _Matching:
+    """A query's results whose ``field`` is ``value`` (missing counts as None): what
+    ``revoke_all`` streams."""
+
+    def __init__(self, query: Any, field: str, value: Any) -> None:
+        self.query, self.field, self.value = query, field, value
+
+    def stream(self) -> Any:
+        return (s for s in self.query.stream() if (s.to_dict() or {}).get(self.field) == self.value)
 
 
 def _key_of(path: str) -> CommandRef:

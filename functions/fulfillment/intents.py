@@ -10,7 +10,7 @@ leave ample room for the largest homes. Beyond a cap: HTTP 400 ``protocolError``
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from functions.core import logs, tokens
@@ -47,38 +47,63 @@ class Call:
     store: Store
     now: datetime
     request_id: str = ""
+    signer: tokens.Signer = tokens.UNSIGNED
+    """What signs access tokens (functions/core/tokens.py): checked before any I/O."""
 
 
-def claimed_user(token: str) -> str:
+def claimed_user(
+    token: str, signer: tokens.Signer = tokens.UNSIGNED, now: datetime | None = None
+) -> str:
     """The user a well-formed token names, not yet trusted; raises Unauthorized without any I/O
-    for a token that cannot be one of ours (too long, or naming an id no document can have)."""
+    for a token that cannot be one of ours (too long, naming an id no document can have, or
+    failing its MAC)."""
     if len(token) > MAX_TOKEN_CHARS:
         raise Unauthorized("malformed token")
     user_id = tokens.claimed_user(token)
     if not valid_id(user_id):
         raise Unauthorized("malformed token")
+    tokens.screen(token, tokens.ACCESS, signer, now or datetime.now(UTC))
+    return user_id
+
+
+def screened(call: Call) -> str:
+    """The user the call's token names, before any device is read: a forged signed token is
+    refused without I/O, and an unsigned one (the transition) is checked alone first, so a
+    forged token never costs one read per listed device."""
+    user_id = claimed_user(call.token, call.signer, call.now)
+    if tokens.read_alone(call.token, call.signer):
+        verify_token(call.store, call.token, call.now, call.signer)
     return user_id
 
 
 def authenticate(call: Call) -> str:
     """The agentUserId of the call's token; raises Unauthorized."""
-    return verify_token(call.store, call.token, call.now)
+    return verify_token(call.store, call.token, call.now, call.signer)
 
 
-def verify_token(store: Store, token: str, now: datetime) -> str:
+def verify_token(
+    store: Store, token: str, now: datetime, signer: tokens.Signer = tokens.UNSIGNED
+) -> str:
     """Read the token's record alone and check it: the agentUserId; raises Unauthorized."""
-    user_id = claimed_user(token)
+    return token_record(store, token, now, signer)[0]
+
+
+def token_record(
+    store: Store, token: str, now: datetime, signer: tokens.Signer = tokens.UNSIGNED
+) -> tuple[str, Mapping[str, Any]]:
+    """The agentUserId and the checked record of an access token, read alone."""
+    user_id = claimed_user(token, signer, now)
     snapshot = store.read(tokens.token_hash(token), user_id, [])
     tokens.check(snapshot.token, user_id, tokens.ACCESS, now)
     logs.bind(user=logs.user_ref(user_id))
-    return user_id
+    return user_id, snapshot.token or {}
 
 
 def sync(call: Call) -> dict[str, Any]:
     """All the user's valid devices; an invalid document is left out and logged, never fatal.
     Two round trips: the token with the user's document, then the devices; a third only when
     the user becomes linked."""
-    user_id = claimed_user(call.token)
+    user_id = claimed_user(call.token, call.signer, call.now)
     token, account = call.store.read_account(tokens.token_hash(call.token), user_id)
     tokens.check(token, user_id, tokens.ACCESS, call.now)
     logs.bind(user=logs.user_ref(user_id))
@@ -100,7 +125,7 @@ def query_intent(call: Call) -> dict[str, Any]:
     An id no document can have (``__x__``, ``.``, ``a/b``, not Unicode…) is not read: it names
     no device, so it is ``deviceNotFound``."""
     requested = _unique(_device_ids(call.payload.get("devices"), "payload.devices"))
-    user_id = claimed_user(call.token)
+    user_id = screened(call)
     readable = [device_id for device_id in requested if valid_id(device_id)]
     snapshot = call.store.read(tokens.token_hash(call.token), user_id, readable)
     tokens.check(snapshot.token, user_id, tokens.ACCESS, call.now)
@@ -112,7 +137,7 @@ def execute_intent(call: Call) -> dict[str, Any]:
     """Every command on every device, written in one transaction with the token check."""
     commands = _commands(call.payload.get("commands"))
     requested = _unique([device_id for command in commands for device_id in command.device_ids])
-    user_id = claimed_user(call.token)
+    user_id = screened(call)
     readable = [device_id for device_id in requested if valid_id(device_id)]
     check = pin_check_once()
     check = pin_check_once()
@@ -131,13 +156,22 @@ def execute_intent(call: Call) -> dict[str, Any]:
 
 
 def disconnect(call: Call) -> None:
-    """Unlink: revoke the user's tokens and stop Home Graph calls for them. Google documents no
-    response fields (https://developers.home.google.com/cloud-to-cloud/intents/disconnect): the
-    answer is the empty object ``{}``, signalled to the edge by returning None."""
-    user_id = authenticate(call)
-    revoked = call.store.revoke_tokens(user_id)
-    call.store.set_linked(user_id, False)
-    logs.info("disconnected", revokedTokens=revoked)
+    """One Google user unlinks: revoke the tokens of the grant (the linking) the calling token
+    belongs to. Other Google users may have linked the same account ("multiple Google users
+    connecting to the same user account",
+    https://developers.home.google.com/cloud-to-cloud/primer/account-linking): while a grant
+    remains, the user stays linked and reported; the last one unlinks the user and stops Home
+    Graph calls. Revoking first, then counting what is left, lets no two concurrent DISCONNECTs
+    both leave the user linked. Google documents no response fields
+    (https://developers.home.google.com/cloud-to-cloud/intents/disconnect): the answer is the
+    empty object ``{}``, signalled to the edge by returning None."""
+    user_id, record = token_record(call.store, call.token, call.now, call.signer)
+    grant = record.get("grantId") or None
+    revoked = call.store.revoke_grant(user_id, grant)
+    left = tokens.grants_left(call.store.refresh_tokens(user_id), call.now)
+    if not left:
+        call.store.set_linked(user_id, False)
+    logs.info("disconnected", revokedTokens=revoked, grantsLeft=len(left))
 
 
 INTENTS: dict[str, Callable[[Call], dict[str, Any] | None]] = {

@@ -234,3 +234,25 @@ class MemoryStore:
         for record in live:
             record["revoked"] = True
         return len(live)
+
+    def revoke_grant(self, user_id: str, grant_id: str | None) -> int:
+        self.round_trips += 1
+        live = [
+            r
+            for r in self.tokens.values()
+            if r["userId"] == user_id and not r["revoked"] and r.get("grantId") == grant_id
+        ]
+        for record in live:
+            record["revoked"] = True
+        return len(live)
+
+    def refresh_tokens(self, user_id: str) -> list[Document]:
+        self.round_trips += 1
+        return [
+            copy.deepcopy(r)
+            for r in self.tokens.values()
+            if r["userId"] == user_id
+            and r.get("kind") == tokens.REFRESH
+            and r.get("revoked") is False
+            and r.get("used") is False
+        ]

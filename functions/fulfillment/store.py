@@ -100,3 +100,14 @@ class Store(Protocol):
     def revoke_tokens(self, user_id: str) -> int:
         """Revoke every live token of the user; returns how many were revoked."""
         ...
+
+    def revoke_grant(self, user_id: str, grant_id: str | None) -> int:
+        """Revoke every live token of one of the user's grants (one linking of one Google
+        user), or, for None, every live token of the user that belongs to no grant (issued
+        directly, as ``make token`` does); returns how many were revoked."""
+        ...
+
+    def refresh_tokens(self, user_id: str) -> list[Document]:
+        """The records of the user's unused, unrevoked refresh tokens (one per live grant, and
+        expired ones until their deletion): what ``tokens.grants_left`` counts."""
+        ...

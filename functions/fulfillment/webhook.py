@@ -22,7 +22,7 @@ from typing import Any
 from functions.core import logs
 from functions.core.documents import INT64_MAX, INT64_MIN
 from functions.core.errors import BadRequest, Unauthorized
-from functions.core.tokens import bearer_token
+from functions.core.tokens import UNSIGNED, Signer, bearer_token
 from functions.fulfillment.intents import INTENTS, Call, claimed_user, envelope, verify_token
 from functions.fulfillment.store import Store
 
@@ -130,13 +130,16 @@ def respond(
     raw: bytes,
     store: Callable[[], Store],
     now: datetime | None = None,
+    *,
+    signer: Signer = UNSIGNED,
 ) -> Answer:
     """The whole fulfillment exchange, free of any web framework; ends with one ``intent
     answered`` log line (intent, latency, HTTP status, devices, devices that failed), what the
-    operator's Home Vitals metrics count."""
+    operator's Home Vitals metrics count. ``signer`` checks access tokens' MACs before any
+    I/O (functions/core/tokens.py)."""
     started = time.monotonic()
     logs.reset()
-    answer = _respond(method, authorization, raw, store, now)
+    answer = _respond(method, authorization, raw, store, now, signer=signer)
     devices, failed = outcome_counts(answer.body)
     logs.info(
         "intent answered",
@@ -182,6 +185,8 @@ def _respond(
     raw: bytes,
     store: Callable[[], Store],
     now: datetime | None,
+    *,
+    signer: Signer,
 ) -> Answer:
     if method != "POST":
         return Answer(405, {"error": "use POST"}, {**JSON_HEADERS, "Allow": "POST"})
@@ -190,16 +195,16 @@ def _respond(
     now = now or datetime.now(UTC)
     try:
         token = bearer_token(authorization)
-        user_id = claimed_user(token)
+        user_id = claimed_user(token, signer, now)
         try:
             request_id, intent, payload = envelope(parse_json(raw))
             logs.bind(requestId=request_id, intent=intent)
             handler = INTENTS.get(intent)
             if handler is None:
                 raise BadRequest(f"unknown intent {intent}")
-            result = handler(Call(payload, token, store(), now, request_id))
+            result = handler(Call(payload, token, store(), now, request_id, signer))
         except BadRequest:
-            verify_token(store(), token, now)  # a caller without a valid token gets 401
+            verify_token(store(), token, now, signer)  # a caller without a valid token gets 401
             raise
         return Answer(200, {} if result is None else {"requestId": request_id, "payload": result})
     except Unauthorized as error:

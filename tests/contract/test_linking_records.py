@@ -1,6 +1,7 @@
 """Account linking's records port over both adapters (memory, the Firestore emulator): sign-in
-requests used once, codes exchanged once, refresh tokens rotated with their successors, grants
-revoked, and failure counters that never let more attempts through than their limit."""
+pages yielding one code, codes exchanged once, refresh tokens rotated with their successors,
+grants revoked, and failure counters that never let more attempts through than their limit, in
+any window."""
 
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -23,25 +24,27 @@ def issued(user: str, grant: str) -> grants.Issued:
     )
 
 
-def test_a_sign_in_request_is_claimed_once_with_its_code(records: Records) -> None:
-    request = grants.new_request_id()
-    records.open_request(request, {"state": "s", "expiresAt": NOW + WINDOW})
-    assert (records.request(request) or {})["state"] == "s"
-    code = (tokens.token_hash("code-1"), {"userId": "u", "used": False, "grantId": "g"})
+def test_a_sign_in_page_yields_one_code(records: Records) -> None:
+    page = (grants.new_request_id(), NOW + WINDOW)
+    codes = [
+        (tokens.token_hash(f"code-{uuid.uuid4().hex}"), {"userId": "u", "used": False})
+        for _ in range(8)
+    ]
     with ThreadPoolExecutor(max_workers=8) as pool:
-        won = list(pool.map(lambda _: records.claim_request(request, code), range(8)))
+        won = list(pool.map(lambda code: records.issue_code(code[0], code[1], page), codes))
     assert won.count(True) == 1
-    assert records.request(request) is None
-    assert (records.code(code[0]) or {})["userId"] == "u"
+    issued = [code for code, ok in zip(codes, won, strict=True) if ok][0]
+    assert (records.code(issued[0]) or {})["userId"] == "u"
+    assert all(records.code(code[0]) is None for code, ok in zip(codes, won, strict=True) if not ok)
+    other = tokens.token_hash(f"code-{uuid.uuid4().hex}")
+    assert records.issue_code(other, {"userId": "v"}), "a code of no page (App Flip)"
+    assert (records.code(other) or {})["userId"] == "v"
 
 
 def test_a_code_is_exchanged_once_and_a_refused_check_writes_nothing(records: Records) -> None:
     code_hash = tokens.token_hash(f"code-{uuid.uuid4().hex}")
     record = grants.code_record("u", "google", "https://r", NOW, timedelta(minutes=5))
-    records.claim_request("x" * 64, None)  # nothing to claim: no effect
-    request = grants.new_request_id()
-    records.open_request(request, {})
-    assert records.claim_request(request, (code_hash, record))
+    assert records.issue_code(code_hash, record, (grants.new_request_id(), NOW + WINDOW))
     tokens_issued = issued("u", record["grantId"])
 
     def refuse(_: object) -> None:
@@ -105,3 +108,24 @@ def test_a_full_counter_refuses_every_counter_of_the_attempt(records: Records) -
     assert not records.reserve({full: 1, other: 5}, NOW, WINDOW)
     for _ in range(5):
         assert records.reserve({other: 5}, NOW, WINDOW), "the refused attempt counted nowhere"
+
+
+def test_a_counter_is_a_sliding_window_never_twice_its_limit_across_a_boundary(
+    records: Records,
+) -> None:
+    """Issue 22 item 11: one attempt at the start, four just before the window's end; right
+    after the end a fixed window would allow five more (nine within 16 s). A sliding window lets
+    one more through (the first attempt left it), then none until the next one leaves."""
+    key = f"account-{uuid.uuid4().hex}"
+    assert records.reserve({key: 5}, NOW, WINDOW)
+    late = NOW + WINDOW - timedelta(seconds=10)
+    for second in range(4):
+        assert records.reserve({key: 5}, late + timedelta(seconds=second), WINDOW)
+    burst = [
+        records.reserve({key: 5}, NOW + WINDOW + timedelta(seconds=1 + second), WINDOW)
+        for second in range(6)
+    ]
+    assert burst == [True, False, False, False, False, False]
+    just_before = late + WINDOW - timedelta(seconds=1)
+    assert not records.reserve({key: 5}, just_before, WINDOW), "five within the window"
+    assert records.reserve({key: 5}, late + WINDOW, WINDOW), "the first late one left it"

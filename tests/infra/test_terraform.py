@@ -35,7 +35,12 @@ PRIMITIVE_ROLES = {"roles/owner", "roles/editor", "roles/viewer"}
 
 # Which settings each function reads (functions/core/config.py); Terraform gives exactly these.
 EXPECTED_ENV = {
-    "fulfillment": {"GOOGLE_CLOUD_PROJECT", "FIRESTORE_DATABASE", "ACCESS_TOKEN_TTL_SECONDS"},
+    "fulfillment": {
+        "GOOGLE_CLOUD_PROJECT",
+        "FIRESTORE_DATABASE",
+        "ACCESS_TOKEN_TTL_SECONDS",
+        "UNSIGNED_TOKENS_UNTIL",
+    },
     "account_linking": {
         "GOOGLE_CLOUD_PROJECT",
         "FIRESTORE_DATABASE",
@@ -68,7 +73,10 @@ EXPECTED_ENV = {
     },
 }
 # Settings that are secrets: Secret Manager secret environment variables, never plain ones.
-EXPECTED_SECRET_ENV = {"account_linking": {"OAUTH_CLIENT_SECRET"}}
+EXPECTED_SECRET_ENV = {
+    "fulfillment": {"TOKEN_MAC_KEY"},
+    "account_linking": {"OAUTH_CLIENT_SECRET", "TOKEN_MAC_KEY"},
+}
 # Settings only the local stack uses (Home Graph stand-in, Auth emulator); never deployed.
 LOCAL_ONLY = {"HOMEGRAPH_ENDPOINT", "FIREBASE_AUTH_EMULATOR_HOST"}
 # Functions anyone on the internet may invoke (the code authenticates every request).
@@ -111,6 +119,8 @@ EXPECTED_FUNCTIONS: dict[str, dict[str, Any]] = {
             "${google_project_iam_member.build}",
             "${google_artifact_registry_repository_iam_member.build_writer}",
             "${google_firestore_database.this}",
+            "${google_secret_manager_secret_iam_member.fulfillment_token_mac_key}",
+            "${google_secret_manager_secret_version.token_mac_key}",
         },
     },
     "on_device_written": {
@@ -184,6 +194,8 @@ EXPECTED_FUNCTIONS: dict[str, dict[str, Any]] = {
             "${google_artifact_registry_repository_iam_member.build_writer}",
             "${google_secret_manager_secret_iam_member.account_linking_client_secret}",
             "${google_secret_manager_secret_version.oauth_client_secret}",
+            "${google_secret_manager_secret_iam_member.account_linking_token_mac_key}",
+            "${google_secret_manager_secret_version.token_mac_key}",
             "${google_project_iam_member.account_linking_firestore}",
             "${google_identity_platform_config.this}",
             "${google_firestore_database.this}",
@@ -591,7 +603,7 @@ def test_bookkeeping_expires_through_ttl_policies() -> None:
         "expireAt": ("devices/backend.py", "on_device_change/firestore_ledger.py"),
         "expiresAt": (
             "account_linking/records.py",
-            "account_linking/authorize.py",
+            "account_linking/firestore_records.py",
             "account_linking/grants.py",
             "core/tokens.py",
         ),
@@ -819,7 +831,10 @@ def test_no_secret_value_lives_in_terraform() -> None:
                 f"variable {name} must not have a default"
             )
     versions = resources("google_secret_manager_secret_version")
-    assert list(versions) == ["oauth_client_secret"]
+    assert sorted(versions) == ["oauth_client_secret", "token_mac_key"]
+    key = versions["token_mac_key"]
+    assert key["secret_data"] == "${random_password.token_mac_key.result}"
+    assert resources("random_password")["token_mac_key"]["length"] >= 43
     version = versions["oauth_client_secret"]
     assert version["secret_data"] == "${random_password.oauth_client_secret[0].result}"
     assert version["count"] == "${var.generate_oauth_client_secret ? 1 : 0}"
@@ -867,13 +882,20 @@ def test_only_account_linking_can_read_the_client_secret() -> None:
         secret_env("account_linking")["OAUTH_CLIENT_SECRET"]["secret"],
     )
     assert secret
-    assert [(g["secret_id"], g["role"], g["member"]) for g in grants] == [
-        (
-            f"${{google_secret_manager_secret.{secret.group(1)}.secret_id}}",
-            "roles/secretmanager.secretAccessor",
-            member,
-        )
+    client_secret = f"${{google_secret_manager_secret.{secret.group(1)}.secret_id}}"
+    assert [(g["role"], g["member"]) for g in grants if g["secret_id"] == client_secret] == [
+        ("roles/secretmanager.secretAccessor", member)
     ]
+    # The token key: read by account_linking (it signs) and the fulfillment (it checks) alone.
+    key = secret_env("fulfillment")["TOKEN_MAC_KEY"]["secret"]
+    assert key == secret_env("account_linking")["TOKEN_MAC_KEY"]["secret"] != client_secret
+    fulfillment = one(functions_by_entry_point()["fulfillment"], "service_config")
+    readers = {fulfillment["service_account_email"], linking["service_account_email"]}
+    assert sorted((g["role"], g["member"]) for g in grants if g["secret_id"] == key) == sorted(
+        ("roles/secretmanager.secretAccessor", email.replace(".email}", ".member}"))
+        for email in readers
+    )
+    assert {g["secret_id"] for g in grants} == {client_secret, key}
     # No project-, folder- or account-wide grant could open the secret to anyone else.
     for kind in resources_with_member():
         for name, body in resources(kind).items():

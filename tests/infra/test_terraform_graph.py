@@ -40,7 +40,13 @@ NEEDS_AGENTS = {
 # Always enabled in a project; Terraform needs it to enable the others.
 ALWAYS_ON = {"serviceusage.googleapis.com"}
 # Blocks that need no Google API: the gates themselves and the providers' local resources.
-NO_API = {API_ENABLEMENT, API_GATE, "time_sleep.log_metrics", "random_password.oauth_client_secret"}
+NO_API = {
+    API_ENABLEMENT,
+    API_GATE,
+    "time_sleep.log_metrics",
+    "random_password.oauth_client_secret",
+    "random_password.token_mac_key",
+}
 
 
 def graph(blocks: dict[str, Any]) -> dict[str, set[str]]:
@@ -121,10 +127,12 @@ def test_the_gates_wait_for_the_apis_and_the_agents() -> None:
 
 
 def test_account_linking_starts_with_a_secret_version() -> None:
-    """account_linking reads version "latest" at start: the version exists before it deploys."""
+    """account_linking reads version "latest" at start: the version exists before it deploys;
+    so does the token key's, which the fulfillment reads too."""
     edges = graph(all_resources())
     function = "google_cloudfunctions2_function.function"
     assert "google_secret_manager_secret_version.oauth_client_secret" in edges[function]
+    assert "google_secret_manager_secret_version.token_mac_key" in edges[function]
 
 
 @pytest.mark.parametrize(

@@ -338,6 +338,8 @@ def test_every_block_but_the_beta_only_ones_is_checked() -> None:
         "time_sleep.service_agents",
         "time_sleep.log_metrics",
         "random_password.oauth_client_secret",
+        "random_password.token_mac_key",
+        "time_static.token_signing",
     }
     allowed = (
         {"data.archive_file.source"}

@@ -3,24 +3,39 @@ the authorization-code flow, refresh rotation, and every error path."""
 
 import base64
 import json
+import time
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
+from pathlib import Path
+from typing import Any
 
 import pytest
 
+from devstack.auth_emulator import API_KEY, create_user, sign_in_with_password, start_auth_emulator
+from devstack.emulators import Emulator
 from functions.account_linking.http import Linking
-from functions.account_linking.throttle import TOKEN_SOURCE_LIMIT, USER_FAILURE_LIMIT
+from functions.account_linking.identity import FirebasePasswordSignIn
+from functions.account_linking.throttle import (
+    SIGN_IN_SOURCE_LIMIT,
+    TOKEN_SOURCE_LIMIT,
+    USER_FAILURE_LIMIT,
+)
 from functions.fulfillment.firestore_store import FirestoreStore
 from functions.fulfillment.webhook import respond as fulfillment_respond
 from tests.support.linking import (
     GOOGLE,
+    GOOGLE_HOME_IOS,
     NOW,
     PROJECT,
     SECRET,
+    app_flip,
     authorize_query,
     call,
+    disconnect_status,
     error_of,
     exchange,
+    fulfillment,
     linked,
     location,
     refresh,
@@ -28,7 +43,7 @@ from tests.support.linking import (
     sign_in,
     sync_status,
 )
-from tests.support.world import intent
+from tests.support.world import intent, light
 
 # --- the authorization endpoint -------------------------------------------------------------
 
@@ -226,6 +241,40 @@ def test_disconnect_revokes_refresh_tokens_and_relinking_works(linking, store, p
     assert sync_status(store, again["access_token"]) == 200
 
 
+# --- several Google users on one account (issue 21 item 3) ----------------------------------
+
+
+def test_two_google_users_of_one_account_unlink_one_at_a_time(linking, store, person) -> None:
+    """Two members of a household link the same account (two grants, two refresh-token
+    families). DISCONNECT from one revokes that grant only: the other keeps SYNC, QUERY and
+    refresh, and the user stays linked with the same linkedAt (what on_device_change reads);
+    the second DISCONNECT, the last grant, unlinks the user."""
+    uid = person[0]
+    store.device(uid, "lamp").set(light())
+    first, second = linked(linking, person), linked(linking, person)
+    assert sync_status(store, first["access_token"]) == 200
+    linked_at = (store.user(uid).get().to_dict() or {})["linkedAt"]
+
+    assert disconnect_status(store, first["access_token"]) == 200
+    assert sync_status(store, first["access_token"]) == 401
+    assert error_of(refresh(linking, first["refresh_token"])) == (400, "invalid_grant")
+    user = store.user(uid).get().to_dict() or {}
+    assert (user["linked"], user["linkedAt"]) == (True, linked_at), "still linked, same linking"
+
+    assert sync_status(store, second["access_token"]) == 200
+    query = intent("QUERY", {"devices": [{"id": "lamp"}]})
+    states = fulfillment(store, second["access_token"], query).body["payload"]["devices"]
+    assert states["lamp"]["on"] is True
+    renewed = json.loads(refresh(linking, second["refresh_token"]).body)
+    assert sync_status(store, renewed["access_token"]) == 200
+    assert store.is_linked(uid)
+
+    assert disconnect_status(store, renewed["access_token"]) == 200
+    assert not store.is_linked(uid), "the last grant is gone"
+    assert sync_status(store, renewed["access_token"]) == 401
+    assert error_of(refresh(linking, renewed["refresh_token"])) == (400, "invalid_grant")
+
+
 def test_failed_client_attempts_are_rate_limited_per_source(linking: Linking) -> None:
     form = {
         "grant_type": "authorization_code",
@@ -263,3 +312,132 @@ def test_nothing_secret_is_logged(linking, person, capsys) -> None:
         tokens["refresh_token"],
     ):
         assert secret not in output
+
+
+# --- App Flip (issue 21 item 2) -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def auth_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
+    """The Firebase Auth emulator: the maker's app signs its user in there."""
+    log = Path(tmp_path_factory.mktemp("auth")) / "auth.log"
+    emulator = start_auth_emulator(PROJECT, log)
+    try:
+        yield emulator
+    finally:
+        emulator.stop()
+
+
+@pytest.fixture
+def firebase(linking: Linking, auth_emulator: Emulator) -> Linking:
+    """Account linking whose identity is Firebase Authentication (the Auth emulator), verifying
+    ID tokens as it does in production (identity.py)."""
+    identity = FirebasePasswordSignIn(PROJECT, API_KEY, auth_emulator.host)
+    return Linking(linking.records, identity, linking.config)
+
+
+def app_user(auth_emulator: Emulator) -> tuple[str, str]:
+    """A person signed in to the maker's app: (uid, the app's Firebase ID token)."""
+    uid = f"app-{uuid.uuid4().hex[:8]}"
+    create_user(auth_emulator.host, PROJECT, uid, f"{uid}@example.com", "a long passphrase")
+    signed = sign_in_with_password(auth_emulator.host, f"{uid}@example.com", "a long passphrase")
+    return uid, signed["idToken"]
+
+
+def unsigned_jwt(**claims: object) -> str:
+    def part(value: object) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    return f"{part({'alg': 'none'})}.{part(claims)}."
+
+
+@pytest.mark.parametrize("redirect_uri", [GOOGLE_HOME_IOS, GOOGLE])
+def test_app_flip_gives_the_apps_user_a_code_google_exchanges_like_a_web_one(
+    firebase: Linking, store: FirestoreStore, auth_emulator: Emulator, redirect_uri: str
+) -> None:
+    uid, id_token = app_user(auth_emulator)
+    store.device(uid, "lamp").set(light())
+    answer = app_flip(firebase, id_token, redirect_uri=redirect_uri)
+    assert answer.status == 200 and answer.headers["Cache-Control"] == "no-store"
+    flipped = json.loads(answer.body)
+    assert set(flipped) == {"code", "expires_in"} and flipped["expires_in"] == 300
+    elsewhere = exchange(firebase, flipped["code"], redirect_uri="http://127.0.0.1:9/callback")
+    assert error_of(elsewhere) == (400, "invalid_grant"), "bound to the app's redirect URI"
+    tokens = json.loads(exchange(firebase, flipped["code"], redirect_uri=redirect_uri).body)
+    assert sync_status(store, tokens["access_token"]) == 200
+    assert store.is_linked(uid)
+    again = exchange(firebase, flipped["code"], redirect_uri=redirect_uri)
+    assert error_of(again) == (400, "invalid_grant"), "single use"
+    assert sync_status(store, tokens["access_token"]) == 401, "a reused code revokes its grant"
+
+
+def test_an_app_flip_code_expires_like_a_web_one(
+    firebase: Linking, auth_emulator: Emulator
+) -> None:
+    _, id_token = app_user(auth_emulator)
+    code = json.loads(app_flip(firebase, id_token).body)["code"]
+    late = exchange(firebase, code, redirect_uri=GOOGLE_HOME_IOS, now=NOW + timedelta(seconds=301))
+    assert error_of(late) == (400, "invalid_grant")
+
+
+def test_app_flip_refuses_a_bad_client_redirect_or_id_token(
+    firebase: Linking, auth_emulator: Emulator
+) -> None:
+    uid, id_token = app_user(auth_emulator)
+    assert error_of(app_flip(firebase, id_token, client_id="someone")) == (
+        400,
+        "unauthorized_client",
+    )
+    for uri in ("https://evil.example/a/com.google.Chromecast", GOOGLE_HOME_IOS + "x"):
+        assert error_of(app_flip(firebase, id_token, redirect_uri=uri)) == (400, "invalid_request")
+    now = int(time.time())
+    issuer = f"https://securetoken.google.com/{PROJECT}"
+    for forged in (
+        "not-a-token",
+        unsigned_jwt(aud="demo-other", iss="https://securetoken.google.com/demo-other", sub=uid),
+        unsigned_jwt(aud=PROJECT, iss=issuer, sub=uid, exp=now - 10),
+        unsigned_jwt(aud=PROJECT, iss=issuer, sub="", exp=now + 600),
+    ):
+        answer = app_flip(firebase, forged)
+        assert error_of(answer) == (401, "invalid_token")
+        assert answer.headers["WWW-Authenticate"].startswith("Bearer")
+    assert error_of(app_flip(firebase, None)) == (401, "invalid_token")
+    slash = unsigned_jwt(aud=PROJECT, iss=issuer, sub="a/b", exp=now + 600)
+    assert error_of(app_flip(firebase, slash)) == (400, "invalid_request"), "no agentUserId"
+
+
+def test_failed_app_flips_count_against_the_source(
+    firebase: Linking, auth_emulator: Emulator
+) -> None:
+    source = f"2001:db8:{uuid.uuid4().int % 65000:x}::1"
+    statuses = [
+        app_flip(firebase, f"forged-{i}", source=source).status
+        for i in range(SIGN_IN_SOURCE_LIMIT + 1)
+    ]
+    assert statuses == [401] * SIGN_IN_SOURCE_LIMIT + [429]
+    _, id_token = app_user(auth_emulator)
+    refused = app_flip(firebase, id_token, source=source)
+    assert refused.status == 429 and refused.headers["Retry-After"] == "900"
+    assert app_flip(firebase, id_token).status == 200, "another address has its own budget"
+
+
+def test_app_flip_through_main_reads_the_bearer_header(
+    firebase: Linking, auth_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import flask
+
+    import main
+    from functions import wiring
+
+    monkeypatch.setattr(wiring, "linking", lambda: firebase)
+    _, id_token = app_user(auth_emulator)
+    with flask.Flask(__name__).test_request_context(
+        "/appflip",
+        method="POST",
+        data={"client_id": "google", "redirect_uri": GOOGLE_HOME_IOS},
+        headers={"Authorization": f"Bearer {id_token}"},
+    ):
+        answer: Any = main.account_linking(flask.request)
+    body, status, headers = answer
+    assert status == 200 and json.loads(body)["code"], body
+    assert headers["Content-Type"] == "application/json"

@@ -289,14 +289,22 @@ def test_a_sign_in_page_yields_one_code_under_concurrent_submits(linking: Linkin
     assert statuses == [302, 400, 400, 400, 400], statuses
 
 
-def test_concurrent_cancel_and_sign_in_use_the_page_once(linking: Linking, person) -> None:
+def test_concurrent_cancel_and_sign_in_yield_one_code_and_cancel_writes_nothing(
+    linking: Linking, person
+) -> None:
+    """Cancel is a redirect with access_denied and stores nothing (the page is unauthenticated
+    until the password is checked); among the sign-ins of one page, one gets the code."""
     page = call(linking, "GET", "/authorize", query=authorize_query())
     form = {"request": request_id(page.body), "email": person[1], "password": person[2]}
     actions = ["cancel", "link"] * 3
     answers = parallel(
         6, lambda i: call(linking, "POST", "/authorize", form={**form, "action": actions[i]})
     )
-    assert sorted(answer.status for answer in answers) == [302, 400, 400, 400, 400, 400]
+    cancels = [answers[i] for i in range(0, 6, 2)]
+    links = sorted((answers[i] for i in range(1, 6, 2)), key=lambda answer: answer.status)
+    assert [location(answer)["error"] for answer in cancels] == ["access_denied"] * 3
+    assert [answer.status for answer in links] == [302, 400, 400]
+    assert set(location(links[0])) == {"code", "state"}
 
 
 def test_the_per_account_limit_holds_under_concurrent_wrong_passwords(
@@ -385,10 +393,13 @@ class Broken:
 
 
 def test_an_internal_failure_gets_a_clear_page_or_json_never_a_framework_500(
-    linking: Linking,
+    linking: Linking, person
 ) -> None:
     broken = Linking(Broken(), linking.identity, linking.config)
-    page = call(broken, "GET", "/authorize", query=authorize_query())
+    shown = call(broken, "GET", "/authorize", query=authorize_query())
+    assert shown.status == 200, "the sign-in page needs no store"
+    form = {"request": request_id(shown.body), "email": person[1], "password": person[2]}
+    page = call(broken, "POST", "/authorize", form={**form, "action": "link"})
     assert page.status == 503 and "Account linking" in page.body
     assert page.headers["Content-Type"].startswith("text/html")
     answer = call(
@@ -409,3 +420,63 @@ def test_pages_are_not_sniffed(linking: Linking) -> None:
         call(linking, "POST", "/token", form={}),
     ):
         assert answer.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# --- issue 22 item 12: repeated parameters, and what an unauthenticated GET costs ---------------
+
+
+def through_main(linking: Linking, monkeypatch: pytest.MonkeyPatch, method: str, url: str, **kw):
+    """``main.account_linking`` on a request Flask parses, as deployed."""
+    import flask
+
+    import main
+    from functions import wiring
+
+    monkeypatch.setattr(wiring, "linking", lambda: linking)
+    with flask.Flask(__name__).test_request_context(url, method=method, **kw):
+        return main.account_linking(flask.request)
+
+
+AUTHORIZE = f"client_id=google&redirect_uri={GOOGLE}&response_type=code&state=a"
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "data", "kind"),
+    [
+        ("POST", "/token", "client_id=a&client_id=b&grant_type=refresh_token", "json"),
+        ("POST", "/token", "grant_type=refresh_token&" + "client_id=google&" * 5000, "json"),
+        ("POST", "/token", "client_id=google&client_secret=x&client_secret=y", "json"),
+        ("GET", f"/authorize?{AUTHORIZE}&client_id=google", "", "html"),
+        ("GET", f"/authorize?{AUTHORIZE}&state=b", "", "html"),
+        ("POST", "/authorize", f"request={'0' * 64}&request={'1' * 64}&action=cancel", "html"),
+    ],
+)
+def test_repeated_parameters_are_refused_before_any_io(
+    linking: Linking, monkeypatch: pytest.MonkeyPatch, method: str, url: str, data: str, kind: str
+) -> None:
+    """RFC 6749 section 3.1: "Request and response parameters MUST NOT be included more than
+    once". Refused as invalid_request before anything is read or written (a store that fails
+    on any call would turn I/O into a 503)."""
+    broken = Linking(Broken(), linking.identity, linking.config)
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    body, status, answer_headers = through_main(
+        broken, monkeypatch, method, url, data=data, headers=headers
+    )
+    assert status == 400, body
+    if kind == "json":
+        assert json.loads(body)["error"] == "invalid_request"
+    else:
+        assert answer_headers["Content-Type"].startswith("text/html")
+        assert "Location" not in answer_headers
+
+
+def test_the_sign_in_page_costs_no_io(linking: Linking, monkeypatch: pytest.MonkeyPatch) -> None:
+    """GET /authorize is unauthenticated: it writes nothing (the page carries the pending
+    request, sealed), so a flood of GETs costs no Firestore document at all."""
+    broken = Linking(Broken(), linking.identity, linking.config)
+    for _ in range(20):
+        page = call(broken, "GET", "/authorize", query=authorize_query())
+        assert page.status == 200 and 'name="request"' in page.body
+    query = "&".join(f"{k}={v}" for k, v in authorize_query().items())
+    _, status, _ = through_main(broken, monkeypatch, "GET", f"/authorize?{query}")
+    assert status == 200

@@ -4,6 +4,9 @@ browser is redirected back with a code, Google's side exchanges it and calls SYN
 DISCONNECT and linking again."""
 
 import json
+import secrets
+import urllib.error
+import urllib.request
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,7 +25,9 @@ PROJECT = "demo-smarthome-linking"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
-    with LocalStack(PROJECT, Path(tmp_path_factory.mktemp("linking"))) as stack:
+    """The local stack with signed tokens, as `make run` and a deployment have them."""
+    settings = {"TOKEN_MAC_KEY": secrets.token_urlsafe(48)}
+    with LocalStack(PROJECT, Path(tmp_path_factory.mktemp("linking")), settings=settings) as stack:
         yield stack
 
 
@@ -59,6 +64,20 @@ def fulfillment(stack: LocalStack, token: str, name: str) -> Any:
     )
 
 
+def over_http(stack: LocalStack, token: str, name: str) -> int:
+    """The status the fulfillment's server answers, as Google calls it."""
+    request = urllib.request.Request(
+        stack.url("fulfillment"),
+        data=json.dumps(intent(name)).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
 def test_link_refresh_disconnect_and_link_again(stack, browser, person) -> None:
     assert stack.google and stack.homegraph
     page = sign_in(browser, stack, person["email"], person["password"], "link")
@@ -69,6 +88,10 @@ def test_link_refresh_disconnect_and_link_again(stack, browser, person) -> None:
     assert stack.store.is_linked(person["uid"])
 
     first_access, first_refresh = account.access_token, account.refresh_token
+    assert first_access.count(".") == 2 and first_refresh.count(".") == 2, "signed tokens"
+    assert over_http(stack, first_access, "SYNC") == 200
+    forged = first_access.rpartition(".")[0] + ".forged"
+    assert over_http(stack, forged, "SYNC") == 401
     refreshed = stack.google.refresh(person["uid"])
     assert refreshed != first_access
     assert stack.google.accounts[person["uid"]].refresh_token != first_refresh, "rotated"
@@ -103,3 +126,12 @@ def test_a_wrong_password_stays_on_the_sign_in_page(stack, browser, person) -> N
         page.click("button[value=link]")
     assert page.inner_text("#result") == f"Linked: {person['uid']} with 1 devices"
     page.close()
+
+
+def test_a_token_the_local_stack_mints_is_signed_and_accepted(stack: LocalStack) -> None:
+    """What `make run` hands the pre-linked demo user (and `make token` prints)."""
+    token = stack.token_for(f"minted-{uuid.uuid4().hex[:8]}")
+    assert token.count(".") == 2
+    assert over_http(stack, token, "SYNC") == 200
+    unsigned = token.rpartition(".")[0]
+    assert over_http(stack, unsigned, "SYNC") == 401, "no unsigned tokens on a signing stack"

@@ -5,11 +5,13 @@ from typing import Any
 
 
 class CountingApi:
-    """Wraps the client's Firestore API stub and counts the RPCs made through it."""
+    """Wraps the client's Firestore API stub and counts the RPCs made through it, and the
+    documents its batched reads ask for (what Firestore bills as reads)."""
 
     def __init__(self, api: Any) -> None:
         self._api = api
         self.calls: Counter[str] = Counter()
+        self.documents_read = 0
 
     def __getattr__(self, name: str) -> Any:
         attribute = getattr(self._api, name)
@@ -18,6 +20,8 @@ class CountingApi:
 
         def counted(*args: Any, **kwargs: Any) -> Any:
             self.calls[name] += 1
+            if name == "batch_get_documents":
+                self.documents_read += len((kwargs.get("request") or {}).get("documents", []))
             return attribute(*args, **kwargs)
 
         return counted

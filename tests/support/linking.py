@@ -17,19 +17,26 @@ PROJECT = "demo-linking"
 GOOGLE = f"https://oauth-redirect.googleusercontent.com/r/{PROJECT}"
 SECRET = "client-secret-for-tests"
 USER_ADDRESS = "192.0.2.10"
+GOOGLE_HOME_IOS = "https://oauth-redirect.googleusercontent.com/a/com.google.Chromecast"
 
 
 class Passwords:
-    """A PasswordSignIn over a dictionary: email -> (password, uid)."""
+    """An Identity over dictionaries: email -> (password, uid), and ID token -> uid."""
 
     def __init__(self) -> None:
         self.users: dict[str, tuple[str, str]] = {}
+        self.id_tokens: dict[str, str] = {}
 
     def sign_in(self, email: str, password: str) -> str:
         stored = self.users.get(email)
         if stored is None or stored[0] != password:
             raise SignInFailed("no")
         return stored[1]
+
+    def verify(self, id_token: str) -> str:
+        if id_token not in self.id_tokens:
+            raise SignInFailed("invalid ID token")
+        return self.id_tokens[id_token]
 
 
 NOW = datetime.now(UTC)
@@ -117,6 +124,26 @@ def exchange(
     )
 
 
+def app_flip(
+    linking: Linking,
+    id_token: str | None,
+    redirect_uri: str = GOOGLE_HOME_IOS,
+    client_id: str = "google",
+    source: str = USER_ADDRESS,
+    now: datetime = NOW,
+):
+    """What the maker's app sends when the Google Home app flips to it."""
+    return call(
+        linking,
+        "POST",
+        "/account_linking/appflip",
+        form={"client_id": client_id, "redirect_uri": redirect_uri},
+        authorization=None if id_token is None else f"Bearer {id_token}",
+        source=source,
+        now=now,
+    )
+
+
 def refresh(linking: Linking, token: str, now: datetime = NOW):
     return call(
         linking,
@@ -140,10 +167,19 @@ def linked(linking: Linking, person: tuple[str, str, str]) -> dict[str, Any]:
     return json.loads(answer.body)
 
 
-def sync_status(store: FirestoreStore, access_token: str) -> int:
+def fulfillment(store: FirestoreStore, access_token: str, body: dict[str, Any]) -> Any:
+    """What the fulfillment answers Google's request ``body`` made with ``access_token``."""
     return fulfillment_respond(
-        "POST", f"Bearer {access_token}", json.dumps(intent("SYNC")).encode(), lambda: store
-    ).status
+        "POST", f"Bearer {access_token}", json.dumps(body).encode(), lambda: store
+    )
+
+
+def sync_status(store: FirestoreStore, access_token: str) -> int:
+    return int(fulfillment(store, access_token, intent("SYNC")).status)
+
+
+def disconnect_status(store: FirestoreStore, access_token: str) -> int:
+    return int(fulfillment(store, access_token, intent("DISCONNECT")).status)
 
 
 def error_of(answer: Any) -> tuple[int, str]:

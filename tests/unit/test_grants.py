@@ -1,10 +1,11 @@
-"""The OAuth grant rules, pure."""
+"""The OAuth grant rules, the failure counters' sliding window and the sealed sign-in page;
+all pure."""
 
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from functions.account_linking import grants
+from functions.account_linking import grants, pending, records
 from functions.account_linking.grants import OAuthError, Replay
 from functions.core import tokens
 
@@ -138,3 +139,65 @@ def test_a_superseded_token_of_another_client_is_no_replay() -> None:
 def test_request_ids_are_checked_before_they_become_paths(value: str) -> None:
     assert not grants.is_request_id(value)
     assert grants.is_request_id(grants.new_request_id())
+
+
+# --- the sliding window of the failure counters (issue 22 item 11) -----------------------------
+
+WINDOW = timedelta(minutes=15)
+
+
+def test_never_more_than_the_limit_within_any_window_across_a_boundary() -> None:
+    """The finding: 10 checks in 15 min 6 s, 9 of them within 16 s, through a fixed window.
+    Attempted every second across the window's end, at most 5 pass in any 15 minutes."""
+    counter: dict | None = None
+    allowed = []
+    attempts = [NOW, *(NOW + WINDOW + timedelta(seconds=s) for s in range(-10, 7))]
+    for when in attempts:
+        counted = records.reservation([counter], [5], when, WINDOW)
+        if counted is not None:
+            counter = counted[0]
+            allowed.append(when)
+    assert len(allowed) == 6, "the first, then five in a sliding window"
+    for start in allowed:
+        assert sum(start <= t < start + WINDOW for t in allowed) <= 5
+
+
+def test_a_fixed_window_counter_counts_all_its_attempts_at_its_start() -> None:
+    legacy = {"since": NOW, "count": 5, "expiresAt": NOW + WINDOW}
+    assert records.reservation([legacy], [5], NOW + timedelta(minutes=1), WINDOW) is None
+    assert records.reservation([legacy], [5], NOW + WINDOW, WINDOW) is not None
+
+
+def test_a_release_takes_back_the_attempt_made_then() -> None:
+    counted = records.reservation([None], [5], NOW, WINDOW)
+    assert counted is not None
+    later = records.reservation(counted, [5], NOW + timedelta(seconds=5), WINDOW)
+    assert later is not None
+    kept = records.released(later[0], NOW, WINDOW)
+    assert kept is not None and kept["attempts"] == [NOW + timedelta(seconds=5)]
+    assert records.released(None, NOW, WINDOW) is None
+    assert records.released({"attempts": []}, NOW, WINDOW) is None
+
+
+# --- the sign-in page carries its pending request (issue 22 item 12) ----------------------------
+
+
+def test_a_sealed_page_opens_only_as_sealed_with_its_secret() -> None:
+    request = pending.opening("google", "https://r", "st&te", NOW)
+    page = pending.seal(request, "s3cret")
+    assert pending.opened(page, "s3cret") == request
+    assert request.expires_at == NOW + pending.PAGE_TTL
+    body, _, tag = page.rpartition(".")
+    altered = pending.seal(pending.Pending(request.page_id, "google", "https://evil", "", NOW), "x")
+    for forged in (
+        page.replace(body[:8], body[:7] + ("A" if body[7] != "A" else "B"), 1),
+        altered,
+        f"{altered.rpartition('.')[0]}.{tag}",
+        request.page_id,
+        "",
+        page + "x",
+    ):
+        assert pending.opened(forged, "s3cret") is None
+    assert pending.opened(page, "other") is None and pending.opened(page, "") is None
+    bad_id = pending.seal(pending.Pending("../x", "google", "https://r", "", NOW), "s3cret")
+    assert pending.opened(bad_id, "s3cret") is None, "the id becomes a document path"
