@@ -2,8 +2,10 @@
 
 The credential file (mode 0600 on the LAN box) holds a refresh token of a Firebase user whose
 custom claim ``lanHome`` names the home (the agentUserId). firestore.rules let that user read and
-write the device documents ``users/{lanHome}/devices/*`` (contract fields only) and its own
-``users/{lanHome}/lan/*``, and nothing else: no other home, no ``tokens/``, no bookkeeping. The
+write only the device documents of that home it owns (``backend`` = its uid, contract fields only,
+never ``secondaryVerification``), their command records' ``outcome``, and its own
+``users/{lanHome}/lan/*``; nothing else: no other home, no other backend's device, no ``tokens/``,
+no bookkeeping. The
 bridge exchanges the refresh token for a one-hour ID token at the Secure Token API and sends it to
 Firestore as the bearer, as Firebase's client SDKs do; security rules then apply. A leaked box
 costs one home, and disabling that user (or revoking its refresh tokens) locks the box out.
@@ -12,6 +14,7 @@ Provisioning (``provision``) is an administrator's step with project-wide rights
 on the LAN box.
 """
 
+import base64
 import json
 import os
 import threading
@@ -105,6 +108,13 @@ class BridgeCredentials(google.auth.credentials.Credentials):
         self._expires_at = 0.0
         self._lock = threading.Lock()
         self.refreshes = 0
+
+    @property
+    def uid(self) -> str:
+        """The bridge user's uid, from its ID token (the ``backend`` of the devices it owns)."""
+        payload = self.id_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return str(claims["sub"])
 
     @property
     def id_token(self) -> str:

@@ -90,6 +90,10 @@ def start_auth_emulator(
     config = {
         "emulators": {
             "auth": {"host": host, "port": port},
+            # firebase-tools' hub and logging ports are fixed (4400, 4500) unless given: a second
+            # emulator on the machine would clash with the first.
+            "hub": {"host": host, "port": free_port()},
+            "logging": {"host": host, "port": free_port()},
             "ui": {"enabled": False},
             "singleProjectMode": True,
         }

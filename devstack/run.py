@@ -11,7 +11,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from bridge.runtime import Bridge
-from devstack.demo_home import SPEAKER_NAME, seed
+from devstack.demo_home import BRIDGE_UID, SPEAKER_NAME, seed
 from devstack.device_backend import DeviceBackend, demo_backend
 from devstack.fake_speaker import FakeSpeaker
 from devstack.local import PROJECT, ROOT, STATE_FILE, emulator_address, running_stack
@@ -94,7 +94,12 @@ def start_speaker_bridge(stack: LocalStack, logs: Path) -> tuple[FakeSpeaker, Br
     speaker = FakeSpeaker(SPEAKER_NAME).start()
     try:
         account = provision(
-            PROJECT, API_KEY, DEMO_USER, admin_bearer="owner", auth_emulator=stack.auth.host
+            PROJECT,
+            API_KEY,
+            DEMO_USER,
+            admin_bearer="owner",
+            auth_emulator=stack.auth.host,
+            bridge_uid=BRIDGE_UID,
         )
         # Google's Home Graph hands out local tokens; here the fake speaker's own is the answer.
         tokens = HomeGraphTokens(lambda: {SPEAKER_NAME: speaker.token}, min_interval=0)

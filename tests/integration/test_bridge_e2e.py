@@ -179,6 +179,7 @@ def test_the_heartbeat_and_side_data_stay_outside_the_device_documents(
         "willReportState",
         "deviceInfo",
         "execution",
+        "backend",
         "states",
     }
 
