@@ -101,10 +101,14 @@ def start_speaker_bridge(stack: LocalStack, logs: Path) -> tuple[FakeSpeaker, Br
             auth_emulator=stack.auth.host,
             bridge_uid=BRIDGE_UID,
         )
-        # Google's Home Graph hands out local tokens; here the fake speaker's own is the answer.
-        tokens = HomeGraphTokens(lambda: {SPEAKER_NAME: speaker.token}, min_interval=0)
-        client = SpeakerClient(Budget(60, 6), PinStore(), tokens)
+        # Google's Home Graph hands out local tokens by identity; the static map's key is the
+        # fake speaker's identity here, and the person running the stack knows its certificate.
         discovery = StaticDiscovery({SPEAKER_NAME: f"127.0.0.1:{speaker.port}"})
+        [endpoint] = discovery.endpoints()
+        tokens = HomeGraphTokens(lambda: {endpoint.identity: speaker.token}, min_interval=0)
+        pins = PinStore()
+        pins.trust(endpoint.identity, speaker.fingerprint, name=SPEAKER_NAME, host=endpoint.host)
+        client = SpeakerClient(Budget(60, 6), pins, tokens)
         bridge = Bridge(
             SpeakerAdapter(discovery, client),
             FirestoreHomeStore.connect(account),

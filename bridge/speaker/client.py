@@ -45,16 +45,19 @@ def refuse(method: str, path: str, body: Any) -> None:
 
 @dataclass(frozen=True)
 class Target:
-    """Which speaker: stable ``key``, its friendly ``name`` (for token look-up) and address."""
+    """Which speaker: stable ``key``, the ``identity`` its token and pin are bound to (never its
+    name), its address, and its friendly ``name`` (display only)."""
 
     key: str
-    name: str
+    identity: str
     host: str
     port: int
+    name: str = ""
 
 
 class SpeakerClient:
-    """Speak the local API; every request passes the denylist, the budget and the pin."""
+    """Speak the local API; every request passes the denylist, the budget and the pin, and a token
+    goes only to an approved certificate of the identity it belongs to."""
 
     def __init__(
         self,
@@ -74,22 +77,41 @@ class SpeakerClient:
     ) -> Any:
         """The decoded JSON answer (``{}`` for an empty or text answer)."""
         refuse(method, path, body)
-        if not auth:
-            return self._once(target, method, path, body, None)
-        if self.tokens is None:
-            raise Unauthorized("no token source configured")
-        token = self.tokens.token(target.key, target.name)
-        try:
-            return self._once(target, method, path, body, token)
-        except Unauthorized:
-            token = self.tokens.refresh(target.key, target.name, token)
-            return self._once(target, method, path, body, token)
-
-    def _once(self, target: Target, method: str, path: str, body: Any, token: str | None) -> Any:
         try:
             host = ip_literal(target.host)
         except ValueError:
             raise Refused(f"{target.key}: {target.host!r} is not an IP literal") from None
+        if not auth:
+            return self._once(target, host, method, path, body, None)
+        token = self._token(target, None)
+        try:
+            return self._once(target, host, method, path, body, token)
+        except Unauthorized:
+            return self._once(target, host, method, path, body, self._token(target, token))
+
+    def approved(self, target: Target) -> bool:
+        """Whether the owner approved the certificate the bridge pinned for ``target``."""
+        pin = self.pins.get(target.identity)
+        return pin is not None and pin.approved
+
+    def _token(self, target: Target, rejected: str | None) -> str:
+        """The token for ``target``: only for an approved pin, from a map fetched after the pin's
+        first sight; another one than ``rejected`` after a 401."""
+        if self.tokens is None:
+            raise Unauthorized("no token source configured")
+        pin = self.pins.get(target.identity) if target.identity else None
+        if pin is None or not pin.approved:
+            raise Refused(
+                f"{target.key}: no approved certificate for {target.identity or 'this speaker'} "
+                "(python -m bridge pins list)"
+            )
+        if rejected is None:
+            return self.tokens.token(target.identity, pin.first_seen)
+        return self.tokens.refresh(target.identity, rejected)
+
+    def _once(  # noqa: PLR0917 - one request's parts
+        self, target: Target, host: str, method: str, path: str, body: Any, token: str | None
+    ) -> Any:
         self.budget.acquire(target.key)
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
         context.check_hostname = False
@@ -106,7 +128,12 @@ class SpeakerClient:
             sock = connection.sock
             assert isinstance(sock, ssl.SSLSocket)
             certificate = sock.getpeercert(binary_form=True) or b""
-            self.pins.check(target.key, hashlib.sha256(certificate).hexdigest())
+            fingerprint = hashlib.sha256(certificate).hexdigest()
+            pin = self.pins.check(
+                target.identity or target.key, fingerprint, name=target.name, host=host
+            )
+            if token is not None and not pin.approved:
+                raise Refused(f"{target.key}: the certificate is not approved")
             connection.request(
                 method,
                 f"/setup/{path}",
