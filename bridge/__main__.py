@@ -45,6 +45,7 @@ def tokens(args: argparse.Namespace) -> TokenSource | None:
         from bridge.speaker.tokens import glocaltokens_fetch
 
         secret = json.loads(Path(args.master_token_file).read_text())
+        logs.register_secret(str(secret["masterToken"]))
         return HomeGraphTokens(glocaltokens_fetch(secret["username"], secret["masterToken"]))
     return None
 

@@ -28,6 +28,8 @@ from typing import Any
 
 import google.auth.credentials
 
+from bridge.logs import register_secret
+
 CLAIM = "lanHome"
 GOOGLE_IDENTITY = "https://identitytoolkit.googleapis.com"
 GOOGLE_SECURE_TOKEN = "https://securetoken.googleapis.com"  # noqa: S105 - a URL
@@ -147,6 +149,8 @@ class BridgeCredentials(google.auth.credentials.Credentials):
         answer = _post(url, body, "application/x-www-form-urlencoded")
         self.token = answer["id_token"]
         self._refresh_token = answer.get("refresh_token", self._refresh_token)
+        register_secret(str(self.token))
+        register_secret(str(self._refresh_token))
         self._expires_at = time.time() + int(answer.get("expires_in", 3600))
         self.refreshes += 1
 

@@ -145,6 +145,9 @@ class SpeakerClient:
             status, content_type = response.status, response.getheader("Content-Type", "")
         except (OSError, http.client.HTTPException) as error:
             raise Unreachable(f"{target.key}: {method} {path}: {type(error).__name__}") from None
+        except ValueError:
+            # http.client quotes the offending header value (the token) in its message.
+            raise Unauthorized(f"{target.key}: {method} {path}: invalid header value") from None
         finally:
             connection.close()
         if status == 401:

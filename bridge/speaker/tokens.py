@@ -9,13 +9,19 @@ is never used for it.
 """
 
 import json
+import logging
+import re
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
+from bridge import logs
 from bridge.errors import Unauthorized
+
+TOKEN_SHAPE = re.compile(r"[!-~]{1,4096}")
+"""A local token as a header value may hold: visible ASCII, no whitespace or control character."""
 
 Fetch = Callable[[], dict[str, str]]
 """Returns {identity: local token} for every speaker of the account: the identity Home Graph knows
@@ -58,7 +64,7 @@ class HomeGraphTokens:
 
     def _load(self) -> dict[str, str]:
         self.fetched_at = self._wall()
-        self._tokens = dict(self._fetch())
+        self._tokens = checked(self._fetch())
         self._fetched_at = self._clock()
         self.fetches += 1
         return self._tokens
@@ -85,6 +91,20 @@ class HomeGraphTokens:
         if not current or current == rejected:
             raise Unauthorized(f"{identity}: no fresh local token yet")
         return current
+
+
+def checked(tokens: Mapping[str, str]) -> dict[str, str]:
+    """The tokens fit to send as a header value (visible ASCII, no space, at most 4,096 characters);
+    each is registered with the log's redaction, and one that is not fit is dropped and logged by
+    identity, never by value."""
+    fit = {}
+    for identity, token in tokens.items():
+        logs.register_secret(str(token))
+        if isinstance(token, str) and TOKEN_SHAPE.fullmatch(token):
+            fit[str(identity)] = token
+        else:
+            logs.log(logging.ERROR, "token_invalid", identity=str(identity))
+    return fit
 
 
 def file_fetch(path: Path) -> Fetch:
