@@ -28,6 +28,7 @@ from typing import Any
 
 import google.auth.credentials
 
+from bridge.files import write_atomically
 from bridge.logs import register_secret
 
 CLAIM = "lanHome"
@@ -70,9 +71,7 @@ class BridgeAccount:
             "refreshToken": self.refresh_token,
             **({"authEmulator": self.auth_emulator} if self.auth_emulator else {}),
         }
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            json.dump(body, file)
+        write_atomically(path, json.dumps(body), 0o600)
 
 
 def _base(service: str, emulator: str | None) -> str:

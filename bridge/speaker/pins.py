@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.errors import Refused
+from bridge.files import write_atomically
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,7 @@ class PinStore:
     def _save(self) -> None:
         if self.path is not None:
             body = {k: asdict(v) for k, v in sorted(self.pins.items())}
-            self.path.write_text(json.dumps(body, indent=1, sort_keys=True))
+            write_atomically(self.path, json.dumps(body, indent=1, sort_keys=True))
 
 
 def _pin(raw: Any) -> Pin:
