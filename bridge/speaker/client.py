@@ -1,9 +1,11 @@
-"""HTTPS to one speaker's local API: IP literals, certificate pinning, a denylist, the budget, and
-one token refresh on a 401. Tokens never reach a log line or an exception message."""
+"""HTTPS to one speaker's local API: IP literals, certificate pinning, an allowlist of the adapter's
+endpoints, the budget, and one token refresh on a 401. Tokens never reach a log line or an
+exception message."""
 
 import hashlib
 import http.client
 import json
+import re
 import ssl
 from dataclasses import dataclass
 from typing import Any
@@ -15,31 +17,35 @@ from bridge.speaker.pins import PinStore
 from bridge.speaker.tokens import TokenSource
 
 TOKEN_HEADER = "cast-local-authorization-token"  # noqa: S105 - a header name
-DENIED_PATHS = frozenset(
+ALLOWED: frozenset[tuple[str, str]] = frozenset(
     {
-        "forget_wifi",
-        "connect_wifi",
-        "scan_wifi",
-        "bluetooth/bond",
-        "bluetooth/connect",
-        "bluetooth/discovery",
-        "set_eureka_info",
-        "assistant/set_night_mode_params",
-        "user_eq/set_equalizer",
+        ("GET", "eureka_info"),
+        ("GET", "assistant/alarms"),
+        ("POST", "assistant/alarms/volume"),
+        ("POST", "assistant/notifications"),
+        ("POST", "assistant/alarms/delete"),
+        ("POST", "reboot"),
     }
 )
-"""Endpoints the kit never calls: they can strand a speaker (Wi-Fi), pair it with strangers
-(Bluetooth) or rename it behind the Google Home app's back."""
-REBOOT_ALLOWED = frozenset({"now"})
+"""The only requests that leave the box: the ones the adapter and ``probe`` make, spelled exactly
+so. Everything else is refused, however it is spelled: Wi-Fi (can strand a speaker), Bluetooth
+(pairs it with strangers), ``set_eureka_info`` (renames it behind the Google Home app's back), the
+night-mode and equalizer setters, and endpoints nobody has looked at."""
+QUERY_ALLOWED = frozenset({"eureka_info"})
+QUERY_SHAPE = re.compile(r"[A-Za-z0-9_,=&]*")
+"""A query string, where one is allowed: names, commas, ``=`` and ``&``; nothing encoded."""
+REBOOT_ALLOWED = {"params": "now"}
 """``reboot`` with ``"fdr"`` is a factory reset (and ``"ota foreground"`` is unverified)."""
 
 
 def refuse(method: str, path: str, body: Any) -> None:
-    """Raise Refused for a denylisted request."""
-    bare = path.split("?", 1)[0].strip("/")
-    if bare in DENIED_PATHS:
-        raise Refused(f"{method} {bare} is denylisted")
-    if bare == "reboot" and not (isinstance(body, dict) and body.get("params") in REBOOT_ALLOWED):
+    """Raise Refused unless the request is one the adapter makes (``ALLOWED``), exactly."""
+    bare, _, query = path.partition("?")
+    if (method, bare) not in ALLOWED:
+        raise Refused(f"{method} {path!r} is not an endpoint the bridge uses")
+    if query and not (bare in QUERY_ALLOWED and QUERY_SHAPE.fullmatch(query)):
+        raise Refused(f"{method} {bare}: query {query!r} refused")
+    if bare == "reboot" and body != REBOOT_ALLOWED:
         raise Refused("reboot allows only {'params': 'now'} (fdr is a factory reset)")
 
 
@@ -56,7 +62,7 @@ class Target:
 
 
 class SpeakerClient:
-    """Speak the local API; every request passes the denylist, the budget and the pin, and a token
+    """Speak the local API; every request passes the allowlist, the budget and the pin, and a token
     goes only to an approved certificate of the identity it belongs to."""
 
     def __init__(

@@ -1,6 +1,6 @@
 """The speaker adapter against the fake speaker over real TLS on 127.0.0.1: every endpoint the
 bridge uses, and every fault (token rotation, slow and hung devices, Chromecast 404s, setters that
-lie, truncated bodies, address changes), the pin and the denylist."""
+lie, truncated bodies, address changes), the pin and the allowlist."""
 
 import time
 from collections.abc import Iterator
