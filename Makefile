@@ -90,6 +90,7 @@ bench: venv node-deps
 	$(PY) -m bench.fulfillment
 	$(PY) -m bench.simulate_quota --json .bench/quota_simulation.json
 	$(PY) -m bench.pipeline_throughput
+	$(PY) -m bench.bridge_budget --json .bench/bridge_budget.json
 
 check: venv
 	$(VENV)/bin/ruff check .
