@@ -76,6 +76,16 @@ class SpeakerAdapter:
         except DeviceError as error:
             log(logging.WARNING, "eureka_info_failed", device=endpoint.key, error=str(error))
             info = {}
+        device = info.get("device_info", {}) if isinstance(info, Mapping) else {}
+        capabilities = device.get("capabilities", {})
+        if capabilities.get("assistant_supported") is False:
+            log(logging.INFO, "not_a_speaker", device=endpoint.key, model=device.get("model_name"))
+            return None
+        if not endpoint.identity:
+            log(
+                logging.WARNING, "speaker_without_identity", device=endpoint.key, host=endpoint.host
+            )
+            return None
         if not self.client.approved(where):
             log(
                 logging.WARNING,
@@ -85,11 +95,6 @@ class SpeakerAdapter:
                 name=endpoint.name,
                 host=endpoint.host,
             )
-            return None
-        device = info.get("device_info", {}) if isinstance(info, Mapping) else {}
-        capabilities = device.get("capabilities", {})
-        if capabilities.get("assistant_supported") is False:
-            log(logging.INFO, "not_a_speaker", device=endpoint.key, model=device.get("model_name"))
             return None
         return Found(
             key=endpoint.key,
