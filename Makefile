@@ -113,6 +113,7 @@ bench: venv node-deps local-home
 	$(PY) -m bench.simulate_quota --json .bench/quota_simulation.json
 	$(PY) -m bench.pipeline_throughput
 	$(PY) -m bench.local_execute
+	$(PY) -m bench.bridge_budget --json .bench/bridge_budget.json
 	$(PY) -m bench.cost_model
 	$(PY) -m bench.figures
 

@@ -82,6 +82,7 @@ def run(count: int, warmup: int) -> dict[str, Any]:
                     credential=root / "bridge.json",
                     speaker=("bedroom", f"127.0.0.1:{speaker.port}"),
                     token=speaker.token,
+                    fingerprint=speaker.fingerprint,
                     local_port=free_ports(1)[0],
                     env=stack.emulator_env(),
                     log=root / "bridge.log",

@@ -1,6 +1,10 @@
 """``python -m bridge``: the LAN device backend for Google Home / Nest speakers (docs/lan.md).
 
-inventory                      speakers on the LAN (mDNS, or --static), token-free
+inventory                      speakers on the LAN (mDNS, or --static), token-free; records
+                               each new certificate as a pending pin
+pins list                      pinned certificates: identity, approved or pending, host, SHA-256
+pins approve ID [--sha256 P]   approve a pending pin (no token, no document before)
+pins forget ID                 drop a pin (a reset speaker presents a new certificate)
 run --credential FILE          the long-running backend for one home (JSON logs on stderr);
                                with --local-host, also the home's local hub for Google's
                                Local Home platform (docs/local-fulfillment.md)
@@ -12,6 +16,7 @@ import json
 import signal
 import sys
 import threading
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -42,16 +47,21 @@ def tokens(args: argparse.Namespace) -> TokenSource | None:
         from bridge.speaker.tokens import glocaltokens_fetch
 
         secret = json.loads(Path(args.master_token_file).read_text())
+        logs.register_secret(str(secret["masterToken"]))
         return HomeGraphTokens(glocaltokens_fetch(secret["username"], secret["masterToken"]))
     return None
 
 
-def client(args: argparse.Namespace, source: TokenSource | None) -> SpeakerClient:
+def pin_store(args: argparse.Namespace) -> PinStore:
     state = Path(args.state_dir)
     state.mkdir(parents=True, exist_ok=True)
+    return PinStore(state / "pins.json")
+
+
+def client(args: argparse.Namespace, source: TokenSource | None) -> SpeakerClient:
     return SpeakerClient(
         Budget(args.budget_per_minute, args.budget_burst),
-        PinStore(state / "pins.json"),
+        pin_store(args),
         source,
         timeout=args.timeout,
     )
@@ -64,6 +74,7 @@ def inventory(args: argparse.Namespace) -> int:
             json.dumps(
                 {
                     "key": found.key,
+                    "identity": found.identity,
                     "name": found.name,
                     "host": found.host,
                     "model": found.model,
@@ -71,6 +82,32 @@ def inventory(args: argparse.Namespace) -> int:
                 }
             )
         )
+    pending = [i for i, pin in pin_store(args).pins.items() if not pin.approved]
+    if pending:
+        print(f"pending pins (python -m bridge pins list): {', '.join(pending)}", file=sys.stderr)
+    return 0
+
+
+def pins(args: argparse.Namespace) -> int:
+    """List, approve or forget pinned certificates."""
+    store = pin_store(args)
+    if args.action == "list":
+        for identity, pin in sorted(store.pins.items()):
+            state = "approved" if pin.approved else "pending"
+            print(json.dumps({"identity": identity, "state": state, **asdict(pin)}))
+        return 0
+    if args.identity not in store.pins:
+        print(f"no pin for {args.identity!r} (python -m bridge pins list)", file=sys.stderr)
+        return 1
+    if args.action == "forget":
+        store.forget(args.identity)
+        return 0
+    try:
+        pin = store.approve(args.identity, args.sha256 or "")
+    except ValueError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    print(json.dumps({"identity": args.identity, "state": "approved", **asdict(pin)}))
     return 0
 
 
@@ -113,8 +150,14 @@ def run(args: argparse.Namespace, stop: threading.Event | None = None) -> int:
 
 
 def probe_command(args: argparse.Namespace) -> int:
-    where = Target("probe", "", ip_literal(args.host), args.port)
-    speaker = client(args, tokens(args))
+    """The owner names the host and the token: its certificate is trusted for this run only."""
+    where = Target("probe", "probe", ip_literal(args.host), args.port)
+    speaker = SpeakerClient(
+        Budget(args.budget_per_minute, args.budget_burst),
+        PinStore(approve_new=True),
+        tokens(args),
+        timeout=args.timeout,
+    )
     if args.token_env:
         import os
 
@@ -142,7 +185,9 @@ def parser() -> argparse.ArgumentParser:
     running = commands.add_parser("run", help="the long-running backend for one home")
     running.add_argument("--credential", required=True, help="the bridge's home-limited account")
     running.add_argument("--static", help="JSON file {name: ip} instead of mDNS")
-    running.add_argument("--tokens", help="JSON file {name: local token}, kept current elsewhere")
+    running.add_argument(
+        "--tokens", help="JSON file {identity: local token}, kept current elsewhere"
+    )
     running.add_argument("--master-token-file", help="JSON {username, masterToken} (glocaltokens)")
     running.add_argument("--poll-interval", type=float, default=180.0)
     running.add_argument("--alarm-switch", action="store_true", help="opt-in: alarm ringing switch")
@@ -155,6 +200,10 @@ def parser() -> argparse.ArgumentParser:
     running.add_argument(
         "--no-mdns", action="store_true", help="serve locally without the mDNS advertisement"
     )
+    pinning = commands.add_parser("pins", help="list, approve or forget certificate pins")
+    pinning.add_argument("action", choices=["list", "approve", "forget"])
+    pinning.add_argument("identity", nargs="?", default="", help="the speaker's identity")
+    pinning.add_argument("--sha256", help="approve only if the pin starts with this")
     probing = commands.add_parser("probe", help="what each endpoint answers")
     probing.add_argument("--host", required=True, help="the speaker's IP address")
     probing.add_argument("--port", type=int, default=8443)
@@ -169,6 +218,8 @@ def main(argv: list[str]) -> int:
         return inventory(args)
     if args.command == "run":
         return run(args)
+    if args.command == "pins":
+        return pins(args)
     return probe_command(args)
 
 

@@ -16,6 +16,8 @@ class Found:
     model: str = ""
     firmware: str = ""
     details: Mapping[str, Any] = field(default_factory=dict)
+    identity: str = ""
+    """What the device's credentials are bound to (a speaker's Home Graph id); never its name."""
 
 
 @dataclass

@@ -15,8 +15,6 @@ mid-command: it is answered ERROR ``transientError`` without acting again.
 
 import json
 import logging
-import os
-import tempfile
 import threading
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
@@ -25,6 +23,7 @@ from typing import Any, Protocol
 
 from bridge.budget import BudgetExhausted
 from bridge.errors import Refused, Unauthorized, Unconfirmed, Unreachable, Unsupported
+from bridge.files import write_atomically
 from bridge.logs import log
 from bridge.store import CommandRecord, HomeStore
 
@@ -103,13 +102,15 @@ class MemoryJournal:
 
 
 class FileJournal(MemoryJournal):
-    """A Journal in a JSON file (``commands.json`` in the state directory), written atomically
-    and fsynced before the device is touched. Claims past their record's deadline are dropped:
-    such records are never acted on anyway, so the file stays small."""
+    """A Journal in a JSON file (``commands.json`` in the state directory): each claim is written
+    whole and durably (bridge/files.py) before the device is touched, one claim at a time, so a
+    slower writer never puts an older snapshot back. Claims past their record's deadline are
+    dropped: such records are never acted on anyway, so the file stays small."""
 
     def __init__(self, path: Path) -> None:
         super().__init__()
         self.path = path
+        self._writing = threading.Lock()
         try:
             raw = json.loads(path.read_text())
             claims = raw.get("claims", raw) if isinstance(raw, dict) else {}
@@ -122,19 +123,24 @@ class FileJournal(MemoryJournal):
             log(logging.WARNING, "journal_unreadable", path=str(path), error=str(error))
 
     def claim(self, key: str, until: datetime | None) -> bool:
-        with self._lock:
-            if key in self.claims:
+        with self._writing:
+            if not super().claim(key, until):
                 return False
-        if not super().claim(key, until):
-            return False
-        self._write()
-        return True
+            try:
+                self._write()
+            except BaseException:
+                with self._lock:
+                    self.claims.pop(key, None)  # not durable: not claimed
+                raise
+            return True
 
     def settle(self, key: str, outcome: dict[str, Any]) -> None:
-        super().settle(key, outcome)
-        self._write()
+        with self._writing:
+            super().settle(key, outcome)
+            self._write()
 
     def _write(self) -> None:
+        """The whole journal, durably (called with ``_writing`` held)."""
         with self._lock:
             body = json.dumps(
                 {
@@ -143,12 +149,7 @@ class FileJournal(MemoryJournal):
                 },
                 default=str,
             )
-        descriptor, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=".commands-")
-        with os.fdopen(descriptor, "w") as file:
-            file.write(body)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, self.path)
+        write_atomically(self.path, body)
 
 
 class CommandSource:

@@ -2,8 +2,10 @@
 
 The credential file (mode 0600 on the LAN box) holds a refresh token of a Firebase user whose
 custom claim ``lanHome`` names the home (the agentUserId). firestore.rules let that user read and
-write the device documents ``users/{lanHome}/devices/*`` (contract fields only) and its own
-``users/{lanHome}/lan/*``, and nothing else: no other home, no ``tokens/``, no bookkeeping. The
+write only the device documents of that home it owns (``backend`` = its uid, contract fields only,
+never ``secondaryVerification``), their command records' ``outcome``, and its own
+``users/{lanHome}/lan/*``; nothing else: no other home, no other backend's device, no ``tokens/``,
+no bookkeeping. The
 bridge exchanges the refresh token for a one-hour ID token at the Secure Token API and sends it to
 Firestore as the bearer, as Firebase's client SDKs do; security rules then apply. A leaked box
 costs one home, and disabling that user (or revoking its refresh tokens) locks the box out.
@@ -12,6 +14,7 @@ Provisioning (``provision``) is an administrator's step with project-wide rights
 on the LAN box.
 """
 
+import base64
 import json
 import os
 import threading
@@ -24,6 +27,9 @@ from pathlib import Path
 from typing import Any
 
 import google.auth.credentials
+
+from bridge.files import write_atomically
+from bridge.logs import register_secret
 
 CLAIM = "lanHome"
 GOOGLE_IDENTITY = "https://identitytoolkit.googleapis.com"
@@ -65,9 +71,7 @@ class BridgeAccount:
             "refreshToken": self.refresh_token,
             **({"authEmulator": self.auth_emulator} if self.auth_emulator else {}),
         }
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            json.dump(body, file)
+        write_atomically(path, json.dumps(body), 0o600)
 
 
 def _base(service: str, emulator: str | None) -> str:
@@ -107,6 +111,13 @@ class BridgeCredentials(google.auth.credentials.Credentials):
         self.refreshes = 0
 
     @property
+    def uid(self) -> str:
+        """The bridge user's uid, from its ID token (the ``backend`` of the devices it owns)."""
+        payload = self.id_token.split(".")[1]
+        claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+        return str(claims["sub"])
+
+    @property
     def id_token(self) -> str:
         """A valid ID token, refreshed when it has under five minutes left."""
         with self._lock:
@@ -137,6 +148,8 @@ class BridgeCredentials(google.auth.credentials.Credentials):
         answer = _post(url, body, "application/x-www-form-urlencoded")
         self.token = answer["id_token"]
         self._refresh_token = answer.get("refresh_token", self._refresh_token)
+        register_secret(str(self.token))
+        register_secret(str(self._refresh_token))
         self._expires_at = time.time() + int(answer.get("expires_in", 3600))
         self.refreshes += 1
 

@@ -6,8 +6,8 @@
   ``Unauthorized``  the device refused the credential (HTTP 401): refresh it, retry once
   ``Unsupported``   the device lacks the endpoint (HTTP 404): stop asking this device
   ``Unconfirmed``   a setter answered success but a read shows no effect
-  ``Refused``       the kit refuses to send it (a denylisted endpoint, a non-IP host, a pinned
-                    certificate that changed)
+  ``Refused``       the kit refuses to send it (an endpoint it does not use, a non-IP host, a
+                    certificate that changed or that the owner has not approved)
 """
 
 from typing import Any
@@ -38,4 +38,4 @@ class Unconfirmed(DeviceError):
 
 
 class Refused(DeviceError):
-    """The kit itself refuses the request (denylist, hostname, certificate pin mismatch)."""
+    """The kit itself refuses the request (allowlist, hostname, certificate pin)."""

@@ -16,7 +16,7 @@ from google.cloud import firestore
 from google.cloud.firestore_v1 import _helpers
 from google.cloud.firestore_v1.field_path import FieldPath
 
-from bridge.contract import BACKEND_FIELDS, COMMANDS, SIDE_COLLECTION, check_document
+from bridge.contract import COMMANDS, OWNER, SIDE_COLLECTION, check_document, check_fields
 from bridge.credential import BridgeAccount, BridgeCredentials
 from bridge.store import CommandListener, CommandRecord, Listener, Snapshot
 
@@ -37,16 +37,20 @@ class HomeClient(firestore.Client):
 
 
 class FirestoreHomeStore:
-    """``users/{home}/devices/*`` and ``users/{home}/lan/*`` through a Firestore client."""
+    """``users/{home}/devices/*`` and ``users/{home}/lan/*`` through a Firestore client, as the
+    bridge ``owner`` (its Firebase uid: firestore.rules let it reach only the devices it owns)."""
 
-    def __init__(self, client: firestore.Client, home: str) -> None:
+    def __init__(self, client: firestore.Client, home: str, owner: str) -> None:
         self.client = client
         self.home = home
+        self.owner = owner
         self._user = client.collection("users").document(home)
 
     @classmethod
     def connect(cls, account: BridgeAccount) -> "FirestoreHomeStore":
-        return cls(HomeClient(BridgeCredentials(account), account.project), account.home)
+        credentials = BridgeCredentials(account)
+        client = HomeClient(credentials, account.project)
+        return cls(client, account.home, credentials.uid)
 
     def _device(self, device_id: str) -> Any:
         return self._user.collection("devices").document(device_id)
@@ -60,10 +64,17 @@ class FirestoreHomeStore:
     def create(self, device_id: str, document: Mapping[str, Any]) -> bool:
         check_document(document)
         try:
-            self._device(device_id).create(dict(document))
+            self._device(device_id).create({**document, OWNER: self.owner})
         except exceptions.Conflict:
             return False
         return True
+
+    def owned(self, device_id: str) -> bool:
+        try:
+            snapshot = self._device(device_id).get()
+        except exceptions.PermissionDenied:
+            return False  # another backend's
+        return bool(snapshot.exists and (snapshot.to_dict() or {}).get(OWNER) == self.owner)
 
     def update_states(
         self, device_id: str, states: Mapping[str, Any], *, version: Any = None
@@ -77,19 +88,29 @@ class FirestoreHomeStore:
                 self._device(device_id).update(updates, option=option)
         except (exceptions.FailedPrecondition, exceptions.NotFound):
             return False
+        except exceptions.PermissionDenied as refused:
+            return self._gone_or_raise(device_id, refused)
         return True
+
+    def _gone_or_raise(self, device_id: str, refused: Exception) -> bool:
+        """After a refused update: False when the document is gone (the rules refuse an update
+        of a missing document before Firestore can say NotFound); re-raise when it is another
+        backend's."""
+        if self._device(device_id).get().exists:
+            raise refused
+        return False
 
     def write_side(self, name: str, data: Mapping[str, Any]) -> None:
         self._user.collection(SIDE_COLLECTION).document(name).set(dict(data))
 
     def set_fields(self, device_id: str, fields: Mapping[str, Any]) -> bool:
-        extra = sorted(set(fields) - BACKEND_FIELDS)
-        if extra:
-            raise ValueError(f"fields outside the device-document contract: {extra}")
+        check_fields(fields)
         try:
             self._device(device_id).update(dict(fields))
         except exceptions.NotFound:
             return False
+        except exceptions.PermissionDenied as refused:
+            return self._gone_or_raise(device_id, refused)
         return True
 
     def watch(self, listener: Listener) -> Callable[[], None]:
@@ -101,7 +122,10 @@ class FirestoreHomeStore:
                 else:
                     listener(Snapshot(document.id, document.to_dict(), document.update_time))
 
-        watch = self._user.collection("devices").on_snapshot(on_snapshot)
+        mine = self._user.collection("devices").where(
+            filter=firestore.FieldFilter(OWNER, "==", self.owner)
+        )
+        watch = mine.on_snapshot(on_snapshot)
         return watch.unsubscribe  # type: ignore[no-any-return]
 
     def watch_commands(

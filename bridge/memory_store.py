@@ -1,4 +1,5 @@
-"""A HomeStore in memory, with Firestore's version semantics: for tests and dry runs."""
+"""A HomeStore in memory, with Firestore's version semantics and firestore.rules' ownership (the
+bridge reaches only the documents whose ``backend`` names it): for tests and dry runs."""
 
 import itertools
 import threading
@@ -6,14 +7,15 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bridge.contract import check_document
+from bridge.contract import OWNER, check_document, check_fields
 from bridge.store import CommandListener, CommandRecord, Listener, Snapshot
 
 
 class MemoryHomeStore:
-    """A HomeStore in memory, with Firestore's version semantics; for tests and dry runs."""
+    """A HomeStore in memory for the bridge ``owner``; ``execute`` plays the product's part."""
 
-    def __init__(self) -> None:
+    def __init__(self, owner: str = "bridge") -> None:
+        self.owner = owner
         self.devices: dict[str, dict[str, Any]] = {}
         self.side: dict[str, dict[str, Any]] = {}
         self.versions: dict[str, int] = {}
@@ -28,6 +30,8 @@ class MemoryHomeStore:
     def read(self, device_id: str) -> Snapshot:
         with self._lock:
             document = self.devices.get(device_id)
+            if document is not None and not self._owns(document):
+                raise PermissionError(f"{device_id}: owned by another backend")
             copy = _deep_copy(document) if document is not None else None
             return Snapshot(device_id, copy, self.versions.get(device_id))
 
@@ -36,12 +40,22 @@ class MemoryHomeStore:
         with self._lock:
             if device_id in self.devices:
                 return False
-            self._put(device_id, _deep_copy(dict(document)))
+            self._put(device_id, {**_deep_copy(dict(document)), OWNER: self.owner})
             return True
+
+    def owned(self, device_id: str) -> bool:
+        with self._lock:
+            return self._owns(self.devices.get(device_id))
 
     def update_states(
         self, device_id: str, states: Mapping[str, Any], *, version: Any = None
     ) -> bool:
+        with self._lock:
+            if device_id in self.devices and not self.owned(device_id):
+                raise PermissionError(f"{device_id}: owned by another backend")
+            return self._write_states(device_id, states, version)
+
+    def _write_states(self, device_id: str, states: Mapping[str, Any], version: Any) -> bool:
         with self._lock:
             if device_id not in self.devices:
                 return False
@@ -58,11 +72,13 @@ class MemoryHomeStore:
             self.side[name] = _deep_copy(dict(data))
 
     def set_fields(self, device_id: str, fields: Mapping[str, Any]) -> bool:
+        check_fields(fields)
         with self._lock:
             if device_id not in self.devices:
                 return False
+            if not self.owned(device_id):
+                raise PermissionError(f"{device_id}: owned by another backend")
             document = {**_deep_copy(self.devices[device_id]), **_deep_copy(dict(fields))}
-            check_document(document)
             self._put(device_id, document)
             return True
 
@@ -70,7 +86,8 @@ class MemoryHomeStore:
         with self._lock:
             self._listeners.append(listener)
             for device_id in list(self.devices):
-                listener(self.read(device_id))
+                if self.owned(device_id):
+                    listener(self.read(device_id))
         return lambda: self._listeners.remove(listener)
 
     def watch_commands(
@@ -92,6 +109,8 @@ class MemoryHomeStore:
         states: Mapping[str, Any],
     ) -> bool:
         with self._lock:
+            if not self.owned(device_id):
+                raise PermissionError(f"{device_id}: owned by another backend")
             record = self.commands.get((device_id, command_id))
             if record is None or record.get("outcome") is not None:
                 return False
@@ -128,13 +147,20 @@ class MemoryHomeStore:
         }
         with self._lock:
             if mode != "confirmed" and patch:
-                self.update_states(device_id, patch)
+                self._write_states(device_id, patch, None)
             self.commands[(device_id, command_id)] = record
             parsed = CommandRecord.parse(device_id, command_id, record)
             for devices, listener in list(self._command_listeners):
                 if device_id in devices:
                     listener(parsed)
         return command_id
+
+    def server_write(self, device_id: str, fields: Mapping[str, Any]) -> None:
+        """What the product or the maker's cloud writes with server credentials, which the rules
+        do not bind (tests): ``fields`` merged into the document, created if missing."""
+        with self._lock:
+            document = {**_deep_copy(self.devices.get(device_id, {})), **_deep_copy(dict(fields))}
+            self._put(device_id, document)
 
     def outcome(self, device_id: str, command_id: str) -> dict[str, Any] | None:
         """The outcome recorded on a command record (tests)."""
@@ -146,9 +172,16 @@ class MemoryHomeStore:
         self._clock += 1
         self.devices[device_id] = document
         self.versions[device_id] = self._clock
-        snapshot = self.read(device_id)
+        snapshot = (
+            self.read(device_id)
+            if self._owns(document)
+            else Snapshot(device_id, None, None)  # out of the bridge's view
+        )
         for listener in list(self._listeners):
             listener(snapshot)
+
+    def _owns(self, document: Mapping[str, Any] | None) -> bool:
+        return document is not None and document.get(OWNER) == self.owner
 
 
 def _deep_copy(value: Any) -> Any:

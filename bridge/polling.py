@@ -1,5 +1,8 @@
 """Reading one physical device on its interval: reconciliation after a read, backoff after a
-failure, offline after ``offline_after`` failures in a row, rediscovery of a device that moved."""
+failure, offline after ``offline_after`` failures in a row, rediscovery of a device that moved.
+
+A poll comes after commands (bridge/budget.py): its requests take only the budget's spare tokens,
+it is deferred rather than wait for one, and it stops between requests when a command comes."""
 
 import logging
 import random
@@ -8,13 +11,16 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bridge.adapter import Adapter, Found
-from bridge.budget import BudgetExhausted
+from bridge.budget import BudgetExhausted, Poll, PollYielded, spare_only
 from bridge.errors import DeviceError, Unsupported
 from bridge.health import Health
 from bridge.logs import log
 from bridge.reconciler import Reconciler
 from bridge.settings import Settings
 from bridge.store import HomeStore
+
+MIN_DEFERRAL = 0.1
+"""Seconds a poll deferred for the budget waits at least (the budget's own answer may be 0)."""
 
 
 class Poller:
@@ -30,6 +36,7 @@ class Poller:
         reconciler: Reconciler,
         rediscover: Callable[[str], Found | None],
         clock: Callable[[], float],
+        command_waiting: Callable[[], bool] = lambda: False,
     ) -> None:
         self.found = found
         self.adapter = adapter
@@ -38,10 +45,13 @@ class Poller:
         self.reconciler = reconciler
         self.rediscover = rediscover
         self.clock = clock
+        self.command_waiting = command_waiting
         self.device_ids = device_ids
         self.health = Health()
         self.side: dict[str, Any] | None = None
         self.next_poll = clock()
+        self.poll_size = 1
+        """Requests the last complete poll made: the budget admits the next when all fit."""
 
     def due(self) -> bool:
         """Whether the next read's time has come."""
@@ -53,8 +63,13 @@ class Poller:
         if health.unsupported:
             self.next_poll = float("inf")
             return
+        poll = Poll(self.command_waiting, self.poll_size)
         try:
-            reading = self.adapter.read(self.found)
+            with spare_only(self.command_waiting, self.poll_size) as poll:
+                reading = self.adapter.read(self.found)
+            self.poll_size = poll.made
+        except PollYielded:
+            return  # still due: the worker carries the command out, then polls again
         except Unsupported as error:
             health.unsupported = True
             self.next_poll = float("inf")
@@ -62,8 +77,11 @@ class Poller:
             self.mark_offline()
             return
         except BudgetExhausted as error:
-            self.next_poll = self.clock() + self.settings.retry_base
-            log(logging.WARNING, "budget_exhausted", device=self.found.key, error=str(error))
+            # The budget keeps its last requests for commands: the poll comes back when it fits,
+            # counted as at least one request larger than it got to make.
+            self.poll_size = max(self.poll_size, poll.made + 1)
+            self.next_poll = self.clock() + max(error.wait, MIN_DEFERRAL)
+            log(logging.INFO, "poll_deferred", device=self.found.key, seconds=round(error.wait, 1))
             return
         except DeviceError as error:
             self.failed(error)

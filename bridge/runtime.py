@@ -52,11 +52,19 @@ class Bridge:
         self._unwatch: Callable[[], None] | None = None
         self._heartbeat = Heartbeat(store, self._beat, self.settings.heartbeat_interval)
 
-    def add(self, found: Found) -> Worker:
-        """Create the device's documents when missing and give it a worker."""
+    def add(self, found: Found) -> Worker | None:
+        """Create the device's documents when missing and give it a worker; None (logged) when
+        another backend owns one of its documents: the bridge never acts for a device it does
+        not own."""
+        theirs = []
         for device_id, document in self.adapter.documents(found).items():
             if self.store.create(device_id, document):
                 log(logging.INFO, "device_created", device=device_id)
+            elif not self.store.owned(device_id):
+                theirs.append(device_id)
+        if theirs:
+            log(logging.ERROR, "device_not_ours", device=found.key, documents=theirs)
+            return None
         worker = Worker(
             found,
             self.adapter,

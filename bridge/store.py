@@ -114,7 +114,12 @@ class HomeStore(Protocol):
         ...
 
     def create(self, device_id: str, document: Mapping[str, Any]) -> bool:
-        """Create the document unless it exists; True if this call created it."""
+        """Create the document unless it exists, owned by this bridge (``backend``); True if
+        this call created it."""
+        ...
+
+    def owned(self, device_id: str) -> bool:
+        """Whether the document exists and this bridge owns it (the only ones it may write)."""
         ...
 
     def update_states(
@@ -134,7 +139,8 @@ class HomeStore(Protocol):
         ...
 
     def watch(self, listener: Listener) -> Callable[[], None]:
-        """Call ``listener`` with every device document as it changes; returns a stop function."""
+        """Call ``listener`` with every device document this bridge owns as it changes; returns
+        a stop function."""
         ...
 
     def watch_commands(

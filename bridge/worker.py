@@ -46,7 +46,15 @@ class Worker:
             store, self.device_ids, adapter.commandable, self.pending, clock, settings.command_grace
         )
         self.poller = Poller(
-            found, self.device_ids, adapter, store, settings, self.reconciler, rediscover, clock
+            found,
+            self.device_ids,
+            adapter,
+            store,
+            settings,
+            self.reconciler,
+            rediscover,
+            clock,
+            self.command_waiting,
         )
         self.executor = Executor(
             adapter, store, journal or MemoryJournal(), self.reconciler, self.poller
@@ -91,6 +99,11 @@ class Worker:
         with self._lock:
             self._queue.append(record)
         self._wake.set()
+
+    def command_waiting(self) -> bool:
+        """Whether a command record is queued (a poll in progress gives way to it)."""
+        with self._lock:
+            return bool(self._queue)
 
     def pending(self, device_id: str) -> bool:
         """Whether a command for ``device_id`` is queued or being carried out."""

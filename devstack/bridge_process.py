@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bridge.speaker.pins import PinStore
 from devstack.emulators import stop_group
 from devstack.local import ROOT
 
@@ -24,6 +25,9 @@ class BridgeProcess:
     speaker: tuple[str, str]
     """(name, host:port) of the speaker, the static map's one entry."""
     token: str
+    fingerprint: str
+    """The speaker's certificate SHA-256, approved by the owner before the first start (as
+    ``python -m bridge pins approve`` would)."""
     local_port: int
     env: dict[str, str]
     log: Path
@@ -37,6 +41,9 @@ class BridgeProcess:
         static, tokens = self.state_dir / "speakers.json", self.state_dir / "tokens.json"
         static.write_text(json.dumps({self.speaker[0]: self.speaker[1]}))
         tokens.write_text(json.dumps({self.speaker[0]: self.token}))
+        pins = PinStore(self.state_dir / "pins.json")
+        if pins.get(self.speaker[0]) is None:
+            pins.trust(self.speaker[0], self.fingerprint)
         offset = self.log.stat().st_size if self.log.exists() else 0
         # fmt: off
         command = [

@@ -12,6 +12,9 @@ from typing import Any
 
 T = "action.devices.traits."
 SPEAKER_NAME = "Bedroom speaker"
+BRIDGE_UID = "lan-bridge-demo"
+"""The demo home's LAN bridge user (``bridge.credential.provision``'s uid for the home ``demo``):
+the ``backend`` that owns the bridged device (docs/devices.md, "The device document")."""
 """The fake Google Home speaker that ``make run`` bridges (devstack/fake_speaker.py)."""
 INFO = {"manufacturer": "Acme", "model": "demo-1", "hwVersion": "1.0", "swVersion": "1.0.0"}
 
@@ -226,6 +229,7 @@ DEMO_DEVICES: dict[str, dict[str, Any]] = {
             "swVersion": "1.56.500000",
         },
         "execution": {"mode": "confirmed", "timeoutMs": 800},
+        "backend": BRIDGE_UID,
         "states": {"online": True, "on": False},
     },
 }

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bridge.runtime import Bridge
-from devstack.demo_home import DEMO_DEVICES, SPEAKER_NAME, seed
+from devstack.demo_home import BRIDGE_UID, DEMO_DEVICES, SPEAKER_NAME, seed
 from devstack.device_backend import DeviceBackend, demo_backend
 from devstack.fake_speaker import FakeSpeaker
 from devstack.home_page import HomePage
@@ -126,11 +126,16 @@ class Demo:
             self.user,
             admin_bearer="owner",
             auth_emulator=self.stack.auth.host,
+            bridge_uid=BRIDGE_UID,
         )
-        # Google's Home Graph hands out local tokens; here the fake speaker's own is the answer.
-        tokens = HomeGraphTokens(lambda: {SPEAKER_NAME: speaker.token}, min_interval=0)
-        client = SpeakerClient(Budget(60, 6), PinStore(), tokens)
+        # Google's Home Graph hands out local tokens by identity; the static map's key is the
+        # fake speaker's identity here, and the person running the stack knows its certificate.
         discovery = StaticDiscovery({SPEAKER_NAME: f"127.0.0.1:{speaker.port}"})
+        [endpoint] = discovery.endpoints()
+        tokens = HomeGraphTokens(lambda: {endpoint.identity: speaker.token}, min_interval=0)
+        pins = PinStore()
+        pins.trust(endpoint.identity, speaker.fingerprint, name=SPEAKER_NAME, host=endpoint.host)
+        client = SpeakerClient(Budget(60, 6), pins, tokens)
         settings = Settings(poll_interval=self.bridge_poll, retry_base=2, heartbeat_interval=30)
         return Bridge(
             SpeakerAdapter(discovery, client),

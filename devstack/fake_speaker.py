@@ -11,6 +11,7 @@ answers 401), ``delay`` (slow), ``hang`` (no answer until released), ``profile="
 """
 
 import datetime
+import hashlib
 import ipaddress
 import json
 import secrets
@@ -40,6 +41,8 @@ class Request:
     path: str
     status: int
     body: Any
+    token: str | None = None
+    """The local token the request carried (what a box posing as a speaker would collect)."""
 
 
 def self_signed(directory: Path, name: str) -> tuple[Path, Path]:
@@ -105,6 +108,8 @@ class FakeSpeaker:
         self.truncate = False
         self.requests: list[Request] = []
         self.port = 0
+        self.fingerprint = ""
+        """SHA-256 of the certificate, as the bridge pins it (known once started)."""
         self._release = threading.Event()
         self._lock = threading.RLock()
         self._dir = Path(tempfile.mkdtemp(prefix="fake-speaker-"))
@@ -123,6 +128,8 @@ class FakeSpeaker:
             cert, key = self_signed(self._dir, self.name)
             self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
             self._context.load_cert_chain(cert, key)
+            der = ssl.PEM_cert_to_DER_cert(cert.read_text())
+            self.fingerprint = hashlib.sha256(der).hexdigest()
         self._release.clear()
         httpd = _Server(("127.0.0.1", port), _Handler)  # port 0: the OS picks a free one
         self.port = int(httpd.server_address[1])
@@ -319,7 +326,11 @@ class _Handler(BaseHTTPRequestHandler):
         headers = {k.lower(): v for k, v in self.headers.items()}
         status, answer = speaker.answer(method, self.path, headers, body)
         with speaker._lock:
-            speaker.requests.append(Request(time.monotonic(), method, self.path, status, body))
+            speaker.requests.append(
+                Request(
+                    time.monotonic(), method, self.path, status, body, headers.get(TOKEN_HEADER)
+                )
+            )
         data = json.dumps(answer).encode() if answer is not None else b""
         self.send_response(status)
         self.send_header("Content-Type", "application/json" if data else "text/plain")

@@ -30,7 +30,7 @@ DND_EXECUTION = {"mode": "confirmed", "timeoutMs": 800}
 
 
 def target(found: Found) -> Target:
-    return Target(found.key, found.name, found.host, found.port)
+    return Target(found.key, found.identity, found.host, found.port, found.name)
 
 
 def dnd_from(answer: Any) -> bool:
@@ -65,11 +65,14 @@ class SpeakerAdapter:
         return found
 
     def _identify(self, endpoint: Endpoint) -> Found | None:
-        where = Target(endpoint.key, endpoint.name, endpoint.host, endpoint.port)
+        """The speaker at ``endpoint``, or None: not a speaker, or a certificate the owner has
+        not approved (no document, no token for it)."""
+        where = Target(endpoint.key, endpoint.identity, endpoint.host, endpoint.port, endpoint.name)
         try:
             info = self.client.call(where, "GET", EUREKA, auth=False)
-        except Refused:
-            raise
+        except Refused as error:
+            log(logging.WARNING, "speaker_refused", device=endpoint.key, error=str(error))
+            return None
         except DeviceError as error:
             log(logging.WARNING, "eureka_info_failed", device=endpoint.key, error=str(error))
             info = {}
@@ -77,6 +80,21 @@ class SpeakerAdapter:
         capabilities = device.get("capabilities", {})
         if capabilities.get("assistant_supported") is False:
             log(logging.INFO, "not_a_speaker", device=endpoint.key, model=device.get("model_name"))
+            return None
+        if not endpoint.identity:
+            log(
+                logging.WARNING, "speaker_without_identity", device=endpoint.key, host=endpoint.host
+            )
+            return None
+        if not self.client.approved(where):
+            log(
+                logging.WARNING,
+                "speaker_awaits_approval",
+                device=endpoint.key,
+                identity=endpoint.identity,
+                name=endpoint.name,
+                host=endpoint.host,
+            )
             return None
         return Found(
             key=endpoint.key,
@@ -86,6 +104,7 @@ class SpeakerAdapter:
             model=str(device.get("model_name") or endpoint.model),
             firmware=str(info.get("build_info", {}).get("cast_build_revision", "")),
             details={"rebootSupported": capabilities.get("reboot_supported") is not False},
+            identity=endpoint.identity,
         )
 
     def documents(self, found: Found) -> dict[str, dict[str, Any]]:

@@ -1,4 +1,10 @@
-"""Where the speakers are: a static name -> IP map, or mDNS (zeroconf ``_googlecast._tcp``)."""
+"""Where the speakers are: a static name -> IP map, or mDNS (zeroconf ``_googlecast._tcp``).
+
+Each endpoint carries the ``identity`` its local token and certificate pin are bound to: the id
+Google's Home Graph knows the speaker by (mDNS TXT ``cd``, which glocaltokens matches to Home
+Graph's ``agent_info.unique_id``), or the key the owner wrote in the static map. The friendly name
+(TXT ``fn``, ``eureka_info``) is for display only: anyone on the LAN can announce any name.
+"""
 
 import ipaddress
 import re
@@ -12,13 +18,15 @@ PORT = 8443
 
 @dataclass(frozen=True)
 class Endpoint:
-    """A speaker's address; ``key`` is stable (the static map's name, or the mDNS id)."""
+    """A speaker's address; ``key`` is stable (the static map's name, or the mDNS id);
+    ``identity`` is what its token and pin are bound to (empty: no token, ever)."""
 
     key: str
     host: str
     port: int = PORT
     name: str = ""
     model: str = ""
+    identity: str = ""
 
 
 class Discovery(Protocol):
@@ -37,18 +45,25 @@ def ip_literal(host: str) -> str:
 
 
 class StaticDiscovery:
-    """``{"bedroom-speaker": "192.168.1.20"}`` or ``"192.168.1.20:8443"`` per speaker."""
+    """``{"bedroom-speaker": "192.168.1.20"}`` or ``"192.168.1.20:8443"`` per speaker, or
+    ``{"host": "192.168.1.20", "id": "<Home Graph id>"}``; the identity is ``id`` when given, else
+    the entry's key (the owner's own binding: the token file uses the same key)."""
 
-    def __init__(self, entries: dict[str, str]) -> None:
+    def __init__(self, entries: dict[str, str | dict[str, str]]) -> None:
         self.entries = dict(entries)
 
     def endpoints(self) -> list[Endpoint]:
         found = []
-        for name, address in self.entries.items():
+        for name, entry in self.entries.items():
+            address = entry if isinstance(entry, str) else str(entry["host"])
             host, _, port = (
                 address.rpartition(":") if address.count(":") == 1 else (address, "", "")
             )
-            found.append(Endpoint(slug(name), ip_literal(host), int(port or PORT), name=name))
+            key = slug(name)
+            identity = key if isinstance(entry, str) else str(entry.get("id") or key)
+            found.append(
+                Endpoint(key, ip_literal(host), int(port or PORT), name=name, identity=identity)
+            )
         return found
 
 
@@ -74,12 +89,14 @@ class ZeroconfDiscovery:  # pragma: no cover - multicast; never run by the tests
                     for k, v in info.properties.items()
                 }
                 key = "speaker-" + (txt.get("id") or slug(name))[:12]
-                found[key] = Endpoint(
+                identity = txt.get("cd", "")
+                found[identity or name] = Endpoint(
                     key,
                     ip_literal(info.parsed_addresses()[0]),
                     PORT,
                     txt.get("fn", ""),
                     txt.get("md", ""),
+                    identity,
                 )
 
             def update_service(self, zc: Zeroconf, type_: str, name: str) -> None:

@@ -24,8 +24,11 @@ STATES = "states"
 """The device's current states, flat, as QUERY answers them: a change is reported (Report State)."""
 BACKEND_FIELDS = ("execution", "deviceError", "secondaryVerification")
 """What the device backend tells the product about the device (functions/devices/backend.py)."""
+OWNER = "backend"
+"""The uid of the bridge credential that owns the document (bridge/contract.py): set once at
+creation, never part of SYNC, never a reason to call Google."""
 REQUIRED_FIELDS = ("type", "traits", "name", "willReportState")
-CONTRACT_FIELDS = frozenset((*SYNC_FIELDS, STATES, *BACKEND_FIELDS))
+CONTRACT_FIELDS = frozenset((*SYNC_FIELDS, STATES, *BACKEND_FIELDS, OWNER))
 """Every field a device backend writes in a device document; nothing else is part of it."""
 CUSTOM_DATA_MAX_BYTES = 512
 """Google's limit on ``customData`` as JSON."""

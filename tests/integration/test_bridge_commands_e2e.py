@@ -51,13 +51,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         yield stack
 
 
+def pins(speaker: FakeSpeaker) -> PinStore:
+    """The fake's certificate, approved by the owner (``python -m bridge pins approve``)."""
+    store = PinStore()
+    store.trust("bedroom", speaker.fingerprint)
+    return store
+
+
 @pytest.fixture(scope="module")
 def rig(stack: LocalStack, speaker: FakeSpeaker) -> Iterator[dict[str, Any]]:
     assert stack.auth
     account = provision(PROJECT, API_KEY, HOME, admin_bearer="owner", auth_emulator=stack.auth.host)
     store = FirestoreHomeStore.connect(account)
     tokens = HomeGraphTokens(lambda: {"bedroom": speaker.token}, min_interval=0)
-    client = SpeakerClient(Budget(600, 20), PinStore(), tokens, timeout=2.0)
+    client = SpeakerClient(Budget(600, 20), pins(speaker), tokens, timeout=2.0)
     discovery = StaticDiscovery({"bedroom": f"127.0.0.1:{speaker.port}"})
     adapter = SpeakerAdapter(discovery, client, restart_scene=True)
     bridge = Bridge(adapter, store, Settings(poll_interval=30, retry_base=0.5))

@@ -48,13 +48,20 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         yield stack
 
 
+def pins(speaker: FakeSpeaker) -> PinStore:
+    """The fake's certificate, approved by the owner (``python -m bridge pins approve``)."""
+    store = PinStore()
+    store.trust("bedroom", speaker.fingerprint)
+    return store
+
+
 @pytest.fixture(scope="module")
 def rig(stack: LocalStack, speaker: FakeSpeaker) -> Iterator[dict[str, Any]]:
     assert stack.auth
     account = provision(PROJECT, API_KEY, HOME, admin_bearer="owner", auth_emulator=stack.auth.host)
     store = FirestoreHomeStore.connect(account)
     tokens = HomeGraphTokens(lambda: {"bedroom": speaker.token}, min_interval=0)
-    client = SpeakerClient(Budget(BUDGET_PER_MINUTE, BUDGET_BURST), PinStore(), tokens)
+    client = SpeakerClient(Budget(BUDGET_PER_MINUTE, BUDGET_BURST), pins(speaker), tokens)
     adapter = SpeakerAdapter(StaticDiscovery({"bedroom": f"127.0.0.1:{speaker.port}"}), client)
     bridge = Bridge(adapter, store, Settings(poll_interval=POLL, retry_base=0.5))
     bridge.start()
@@ -178,6 +185,7 @@ def test_the_heartbeat_and_side_data_stay_outside_the_device_documents(
         "willReportState",
         "deviceInfo",
         "execution",
+        "backend",
         "states",
     }
 

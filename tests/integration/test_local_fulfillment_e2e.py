@@ -59,6 +59,7 @@ def bridge(
         credential=home / "bridge.json",
         speaker=("bedroom", f"127.0.0.1:{speaker.port}"),
         token=speaker.token,
+        fingerprint=speaker.fingerprint,
         local_port=free_ports(1)[0],
         env=stack.emulator_env(),
         log=home / "bridge.log",

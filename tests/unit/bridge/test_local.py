@@ -169,7 +169,7 @@ def test_execute_goes_through_the_worker_and_writes_the_states(rig) -> None:
 
 def test_a_command_that_needs_verification_is_declined_before_anything_acts(rig) -> None:
     store: MemoryHomeStore = rig["store"]
-    store.set_fields("lamp", {"secondaryVerification": {ON_OFF: "ackNeeded"}})
+    store.server_write("lamp", {"secondaryVerification": {ON_OFF: "ackNeeded"}})
     status, body = call(rig["hub"], protocol.EXECUTE, on_off(True))
     assert status == 200
     assert body["payload"]["commands"] == [

@@ -128,3 +128,15 @@ def test_logs_are_json_and_never_show_tokens() -> None:
     entry = json.loads(stream.getvalue())
     assert entry["event"] == "hello" and entry["device"] == "lamp"
     assert "secret-value" not in stream.getvalue() and entry["idToken"] == "[redacted]"
+
+
+def test_a_device_another_backend_owns_gets_no_worker() -> None:
+    """The adapter finds a device whose document another backend owns: the bridge neither takes
+    the document over nor acts for the device."""
+    adapter, store = ScriptedAdapter(), MemoryHomeStore()
+    theirs = {**adapter.documents(LAMP)["lamp"], "backend": "maker-cloud"}
+    store.devices["lamp"], store.versions["lamp"] = theirs, 1
+    b = Bridge(adapter, store, SETTINGS, clock=Clock()).start(threads=False)
+    assert b.workers == {}
+    assert adapter.reads == 0
+    assert store.devices["lamp"] == theirs

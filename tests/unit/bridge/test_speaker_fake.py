@@ -1,6 +1,6 @@
 """The speaker adapter against the fake speaker over real TLS on 127.0.0.1: every endpoint the
 bridge uses, and every fault (token rotation, slow and hung devices, Chromecast 404s, setters that
-lie, truncated bodies, address changes), the pin and the denylist."""
+lie, truncated bodies, address changes), the pin and the allowlist."""
 
 import time
 from collections.abc import Iterator
@@ -34,7 +34,10 @@ def rig(speakers: dict[str, FakeSpeaker], *, timeout: float = 2.0, per_minute: f
     source = HomeGraphTokens(
         lambda: {name: s.token for name, s in speakers.items()}, min_interval=0
     )
-    client = SpeakerClient(Budget(per_minute, 20), PinStore(), source, timeout=timeout)
+    pins = PinStore()
+    for name, speaker in speakers.items():
+        pins.trust(name, speaker.fingerprint)  # the owner approved each certificate
+    client = SpeakerClient(Budget(per_minute, 20), pins, source, timeout=timeout)
     discovery = StaticDiscovery({n: f"127.0.0.1:{s.port}" for n, s in speakers.items()})
     return SpeakerAdapter(discovery, client, **opts), client, source, discovery
 
@@ -112,7 +115,7 @@ def test_a_chromecast_is_not_a_speaker() -> None:
 def _found(speaker: FakeSpeaker, key: str):
     from bridge.adapter import Found
 
-    return Found(key, speaker.name, "127.0.0.1", speaker.port)
+    return Found(key, speaker.name, "127.0.0.1", speaker.port, identity=key)
 
 
 def test_a_setter_that_lies_is_caught_by_the_read_back(fake: FakeSpeaker) -> None:
