@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.google_shapes import query_problems
 from tests.support.world import World, execute_body, golden, intent, light, log_lines
 
 # --- SYNC -------------------------------------------------------------------------------------
@@ -134,10 +135,23 @@ def test_query_errors_per_device(world: World, user: str) -> None:
     devices = world.post(body, world.token(user)).body["payload"]["devices"]
     assert devices == {
         "lamp": {"online": True, "on": True, "brightness": 50, "status": "SUCCESS"},
-        "ghost": {"status": "ERROR", "errorCode": "deviceNotFound"},
+        "ghost": {"online": False, "status": "ERROR", "errorCode": "deviceNotFound"},
         "unplugged": {"online": False, "status": "ERROR", "errorCode": "deviceOffline"},
-        "broken": {"status": "ERROR", "errorCode": "hardError"},
+        "broken": {"online": False, "status": "ERROR", "errorCode": "hardError"},
     }
+
+
+def test_every_query_entry_carries_online_and_status(world: World, user: str) -> None:
+    """Google's QUERY response schema requires both for every device, an error included."""
+    world.put_device(user, "lamp", light())
+    world.put_device(user, "unplugged", light(online=False))
+    world.put_device(user, "broken", {**light(), "type": "nonsense"})
+    world.put_device(user, "jammed", {**light(), "deviceError": "deviceJammingDetected"})
+    ids = ["lamp", "ghost", "unplugged", "broken", "jammed", "__x__", "a/b"]
+    body = intent("QUERY", {"devices": [{"id": i} for i in ids]})
+    payload = world.post(body, world.token(user)).body["payload"]
+    assert list(payload["devices"]) == ids
+    assert query_problems(payload) == []
 
 
 def test_query_of_many_devices(world: World, user: str) -> None:
