@@ -17,7 +17,11 @@ if TYPE_CHECKING:
 def fulfillment(request: "Request") -> tuple[str, int, dict[str, str]]:
     """Google Assistant's smart-home intents (SYNC, QUERY, EXECUTE, DISCONNECT)."""
     answer = webhook.respond(
-        request.method, request.headers.get("Authorization"), request.get_data(), wiring.store
+        request.method,
+        request.headers.get("Authorization"),
+        request.get_data(),
+        wiring.store,
+        throttle=wiring.throttle(),
     )
     return answer.flask()
 

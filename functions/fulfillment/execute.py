@@ -59,6 +59,12 @@ class Command:
 PATCH_MAX_BYTES = 4096
 """The most one command may change on one device, as JSON; with at most 250 device entries per
 EXECUTE a commit stays under 2 MiB, far inside Firestore's request limits."""
+MAX_RECORDS_PER_DEVICE = 10
+"""Command records one EXECUTE may write for one device, each a command its backend carries
+out. Google gives a device one command per request (a thermostat's mode and setpoint are chained
+in one command's executions), and a command given again right after itself is delivered once
+(functions.fulfillment.intents); a command beyond this bound is answered ``deviceBusy`` and
+changes nothing."""
 PARAMS_MAX_BYTES = 8192
 """The most a command's params may hold, as JSON, to be kept in its command record."""
 STATUS_REPORT = "action.devices.traits.StatusReport"
@@ -190,6 +196,11 @@ class Planned:
     awaiting: list[Awaiting] = field(default_factory=list)
 
 
+def refused(commands: Sequence[Command], code: str) -> Planned:
+    """Every device of every command answered ``code``; nothing written."""
+    return Planned(results=[(d, error(code)) for c in commands for d in c.device_ids])
+
+
 def plan(
     commands: Sequence[Command],
     documents: Mapping[str, Document | None],
@@ -220,6 +231,15 @@ def plan(
                 planned.results.append((device_id, error(code)))
                 continue
             before = states[device_id]
+            if len(planned.changes.commands.get(device_id, {})) >= MAX_RECORDS_PER_DEVICE:
+                logs.warning(
+                    "command refused",
+                    deviceId=device_id,
+                    errorCode="deviceBusy",
+                    reason=f"over {MAX_RECORDS_PER_DEVICE} commands in one request",
+                )
+                planned.results.append((device_id, error("deviceBusy")))
+                continue
             after, outcome = run_executions(device, before, command.executions)
             if outcome["status"] == "SUCCESS":
                 refused = _challenge(verifier, device, command.executions)

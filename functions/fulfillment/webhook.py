@@ -25,6 +25,7 @@ from functions.core.errors import BadRequest, Unauthorized
 from functions.core.tokens import bearer_token
 from functions.fulfillment.intents import INTENTS, Call, claimed_user, envelope, verify_token
 from functions.fulfillment.store import Store
+from functions.fulfillment.throttle import Throttle
 
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 MAX_BODY_BYTES = 1 << 20
@@ -130,13 +131,16 @@ def respond(
     raw: bytes,
     store: Callable[[], Store],
     now: datetime | None = None,
+    *,
+    throttle: Throttle | None = None,
 ) -> Answer:
     """The whole fulfillment exchange, free of any web framework; ends with one ``intent
     answered`` log line (intent, latency, HTTP status, devices, devices that failed), what the
-    operator's Home Vitals metrics count."""
+    operator's Home Vitals metrics count. ``throttle`` bounds each user's EXECUTEs (the deployed
+    function passes the instance's; None: no bound)."""
     started = time.monotonic()
     logs.reset()
-    answer = _respond(method, authorization, raw, store, now)
+    answer = _respond(method, authorization, raw, store, now, throttle=throttle)
     devices, failed = outcome_counts(answer.body)
     logs.info(
         "intent answered",
@@ -182,6 +186,8 @@ def _respond(
     raw: bytes,
     store: Callable[[], Store],
     now: datetime | None,
+    *,
+    throttle: Throttle | None,
 ) -> Answer:
     if method != "POST":
         return Answer(405, {"error": "use POST"}, {**JSON_HEADERS, "Allow": "POST"})
@@ -197,7 +203,7 @@ def _respond(
             handler = INTENTS.get(intent)
             if handler is None:
                 raise BadRequest(f"unknown intent {intent}")
-            result = handler(Call(payload, token, store(), now, request_id))
+            result = handler(Call(payload, token, store(), now, request_id, throttle))
         except BadRequest:
             verify_token(store(), token, now)  # a caller without a valid token gets 401
             raise

@@ -8,8 +8,11 @@ from typing import Any
 
 import pytest
 
+from functions.core import tokens
 from functions.devices import pins
 from functions.devices.pins import pin_record
+from functions.fulfillment.execute import MAX_RECORDS_PER_DEVICE
+from functions.fulfillment.throttle import Throttle
 from tests.support.devices import GARAGE, IR_TV, LOCK, SCENE, locked
 from tests.support.world import World, execute_body, intent, light
 
@@ -94,6 +97,72 @@ def test_params_a_record_cannot_hold_are_refused(world: World, home: str) -> Non
     body = execute_body(["party"], ("ActivateScene", {"deactivate": False, "__x__": 1}))
     assert commands(world.post(body, world.token(home)))[0]["errorCode"] == "valueOutOfRange"
     assert world.commands(home, "party") == {}
+
+
+# --- bounded: commands per device per request ---------------------------------------------------
+
+C = "action.devices.commands."
+
+
+def commanding(device_id: str, *executions: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    """An EXECUTE with one command per execution, each for ``device_id``."""
+    command = [
+        {"devices": [{"id": device_id}], "execution": [{"command": C + c, "params": p}]}
+        for c, p in executions
+    ]
+    return intent("EXECUTE", {"commands": command})
+
+
+def test_one_command_repeated_in_a_request_is_delivered_once(world: World, home: str) -> None:
+    """The issue's restart scene: 100 copies of one command wrote 100 records."""
+    body = commanding("party", *[("ActivateScene", {"deactivate": False})] * 100)
+    assert commands(world.post(body, world.token(home))) == [
+        {"ids": ["party"], "status": "SUCCESS", "states": {"online": True}}
+    ]
+    only_record(world, home, "party")
+
+
+def test_a_command_given_again_after_another_is_kept_in_order(world: World, home: str) -> None:
+    on, off = ("OnOff", {"on": True}), ("OnOff", {"on": False})
+    answer = world.post(commanding("lamp", on, on, off, on), world.token(home))
+    assert {c["status"] for c in commands(answer)} == {"SUCCESS"}
+    records = sorted(world.commands(home, "lamp").values(), key=lambda r: r["issuedAt"])
+    assert [r["executions"][0]["params"]["on"] for r in records] == [True, False, True]
+    assert world.device(home, "lamp")["states"]["on"] is True
+
+
+def test_commands_for_one_device_beyond_the_bound_are_refused(world: World, home: str) -> None:
+    """A padded request (each copy a little different) wrote 249 records for one device."""
+    steps = [("BrightnessAbsolute", {"brightness": n}) for n in range(1, 250)]
+    answer = world.post(commanding("lamp", *steps[:100]), world.token(home))
+    entries = commands(answer)
+    assert [e["status"] for e in entries] == ["SUCCESS"] * 10 + ["ERROR"]
+    assert entries[-1] == {"ids": ["lamp"], "status": "ERROR", "errorCode": "deviceBusy"}
+    assert len(world.commands(home, "lamp")) == MAX_RECORDS_PER_DEVICE == 10
+    assert world.device(home, "lamp")["states"]["brightness"] == 10
+
+
+def test_a_user_over_the_execute_bound_is_answered_busy_and_nothing_is_written(
+    world: World, home: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.throttle = Throttle(burst=2, per_second=0)
+    token, on = world.token(home), execute_body(["lamp", "party"], ("OnOff", {"on": True}))
+    forged = tokens.issue(home)  # a forged token is refused before it is counted
+    assert world.post(on, forged).status == 401
+    for _ in range(2):
+        world.post(on, token)
+    records = {d: world.commands(home, d) for d in ("lamp", "party")}
+    world.put_device(home, "lamp", light(on=False))
+    capsys.readouterr()
+    assert commands(world.post(on, token)) == [
+        {"ids": ["lamp", "party"], "status": "ERROR", "errorCode": "deviceBusy"}
+    ]
+    assert "execute throttled" in capsys.readouterr().out
+    assert world.device(home, "lamp")["states"]["on"] is False
+    assert {d: world.commands(home, d) for d in ("lamp", "party")} == records
+    other = world.token("another-user")
+    world.put_device("another-user", "lamp", light(on=False))
+    assert commands(world.post(on, other))[0]["status"] == "SUCCESS", "a bucket per user"
 
 
 # --- confirmed: the backend's real outcome, or PENDING ----------------------------------------

@@ -80,38 +80,67 @@ REQUIRED_ATTRIBUTES: dict[str, dict[str, Any]] = {
     "AppSelector": {"availableApplications": [{"key": "a", "names": NAMES}]},
     "CameraStream": {"cameraStreamSupportedProtocols": ["hls"], "cameraStreamNeedAuthToken": False},
     "Channel": {"availableChannels": [{"key": "a", "names": ["A"], "number": "1"}]},
-    "ColorSetting": {"colorModel": "rgb", "colorTemperatureRange": {
-        "temperatureMinK": 2000, "temperatureMaxK": 9000}},
+    "ColorSetting": {
+        "colorModel": "rgb",
+        "colorTemperatureRange": {"temperatureMinK": 2000, "temperatureMaxK": 9000},
+    },
     "Cook": {"supportedCookingModes": ["COOK", "BOIL"]},
-    "Dispense": {"supportedDispenseItems": [{
-        "item_name": "water",
-        "item_name_synonyms": [{"synonyms": ["Water"], "lang": "en"}],
-        "supported_units": ["CUPS"],
-        "default_portion": {"amount": 2, "unit": "CUPS"},
-    }]},
+    "Dispense": {
+        "supportedDispenseItems": [
+            {
+                "item_name": "water",
+                "item_name_synonyms": [{"synonyms": ["Water"], "lang": "en"}],
+                "supported_units": ["CUPS"],
+                "default_portion": {"amount": 2, "unit": "CUPS"},
+            }
+        ]
+    },
     "EnergyStorage": {"queryOnlyEnergyStorage": False, "isRechargeable": True},
     "FanSpeed": {"supportsFanSpeedPercent": True, "reversible": True},
     "InputSelector": {"availableInputs": [{"key": "hdmi_1", "names": NAMES}]},
     "LightEffects": {"supportedEffects": ["colorLoop", "sleep", "wake"]},
-    "Modes": {"availableModes": [{
-        "name": "load",
-        "name_values": [{"name_synonym": ["load"], "lang": "en"}],
-        "settings": [
-            {"setting_name": name, "setting_values": [{"setting_synonym": [name], "lang": "en"}]}
-            for name in ("small", "large")
-        ],
-    }]},
-    "Rotation": {"supportsDegrees": True, "supportsPercent": True, "rotationDegreesRange": {
-        "rotationDegreesMin": 0, "rotationDegreesMax": 180}},
-    "SensorState": {"sensorStatesSupported": [{"name": "AirQuality", "descriptiveCapabilities": {
-        "availableStates": ["healthy", "unhealthy"]}}]},
-    "TemperatureControl": {"temperatureRange": {
-        "minThresholdCelsius": 30, "maxThresholdCelsius": 250}, "temperatureUnitForUX": "C"},
-    "TemperatureSetting": {"availableThermostatModes": ["off", "heat", "heatcool", "on"],
-        "thermostatTemperatureUnit": "C"},
+    "Modes": {
+        "availableModes": [
+            {
+                "name": "load",
+                "name_values": [{"name_synonym": ["load"], "lang": "en"}],
+                "settings": [
+                    {
+                        "setting_name": name,
+                        "setting_values": [{"setting_synonym": [name], "lang": "en"}],
+                    }
+                    for name in ("small", "large")
+                ],
+            }
+        ]
+    },
+    "Rotation": {
+        "supportsDegrees": True,
+        "supportsPercent": True,
+        "rotationDegreesRange": {"rotationDegreesMin": 0, "rotationDegreesMax": 180},
+    },
+    "SensorState": {
+        "sensorStatesSupported": [
+            {
+                "name": "AirQuality",
+                "descriptiveCapabilities": {"availableStates": ["healthy", "unhealthy"]},
+            }
+        ]
+    },
+    "TemperatureControl": {
+        "temperatureRange": {"minThresholdCelsius": 30, "maxThresholdCelsius": 250},
+        "temperatureUnitForUX": "C",
+    },
+    "TemperatureSetting": {
+        "availableThermostatModes": ["off", "heat", "heatcool", "on"],
+        "thermostatTemperatureUnit": "C",
+    },
     "Timer": {"maxTimerLimitSec": 7200},
-    "Toggles": {"availableToggles": [{"name": "quiet", "name_values": [
-        {"name_synonym": ["quiet"], "lang": "en"}]}]},
+    "Toggles": {
+        "availableToggles": [
+            {"name": "quiet", "name_values": [{"name_synonym": ["quiet"], "lang": "en"}]}
+        ]
+    },
     "TransportControl": {"transportControlSupportedCommands": ["NEXT", "PAUSE", "RESUME"]},
     "Volume": {"volumeMaxLevel": 100, "volumeCanMuteAndUnmute": True},
 }
@@ -204,7 +233,9 @@ PLAUSIBLE = st.one_of(
     st.integers(min_value=-5, max_value=120),
     st.floats(min_value=-50, max_value=300, allow_nan=False),
     st.booleans(),
-    st.sampled_from(["on", "off", "heat", "heatcool", "low", "hls", "a", "hdmi_1", "quiet", "CUPS"]),
+    st.sampled_from(
+        ["on", "off", "heat", "heatcool", "low", "hls", "a", "hdmi_1", "quiet", "CUPS"]
+    ),
     st.lists(st.sampled_from(["hls", "dash", "webrtc", "a"]), max_size=3),
     st.just({"temperature": 2700}),
     st.just({"spectrumRGB": 255}),
