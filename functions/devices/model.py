@@ -5,6 +5,7 @@ https://developers.home.google.com/cloud-to-cloud/intents/sync
 """
 
 import json
+import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +22,20 @@ from functions.devices.device_types import DEVICE_TYPES
 from functions.devices.traits import TRAITS
 from functions.devices.traits.base import Trait
 from functions.devices.traits.fields import Fields, attributes
+
+READ_ERRORS = (TypeError, ValueError, KeyError, AttributeError, IndexError, ArithmeticError)
+"""What reading a document of unexpected shape raises (InvalidDevice is a ValueError): one device
+whose document holds a value of an unexpected type is invalid, never the request naming it."""
+
+
+def unreadable(error: Exception) -> InvalidDevice:
+    """``error``, raised while reading a device document, as the InvalidDevice it means: its type
+    and where it was raised (never its message, which may quote the document's values)."""
+    if isinstance(error, InvalidDevice):
+        return error
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else ""
+    return InvalidDevice(f"a value of an unexpected type ({type(error).__name__}{where})")
 
 
 def compact_json(value: Any) -> str:
@@ -71,15 +86,27 @@ class Device:
         return {"id": self.id, **found}
 
     def trait_states(self, traits: list[Trait] | None = None) -> dict[str, Any]:
-        """The states of the given traits (all declared ones by default), as QUERY answers."""
+        """The states of the given traits (all declared ones by default), as QUERY answers;
+        raises InvalidDevice when a trait cannot read them."""
         result: dict[str, Any] = {}
-        for trait in self.traits if traits is None else traits:
-            result.update(trait.query_states(self.attributes, self.states))
+        try:
+            for trait in self.traits if traits is None else traits:
+                result.update(trait.query_states(self.attributes, self.states))
+        except READ_ERRORS as error:
+            raise unreadable(error) from None
         return result
 
 
 def parse_device(device_id: str, data: Mapping[str, Any]) -> Device:
-    """Check a device document against the contract; raises InvalidDevice with the reason."""
+    """Check a device document against the contract; raises InvalidDevice with the reason, and
+    nothing else, whatever the document holds."""
+    try:
+        return _parse(device_id, data)
+    except READ_ERRORS as error:
+        raise unreadable(error) from None
+
+
+def _parse(device_id: str, data: Mapping[str, Any]) -> Device:
     doc = Fields(data, InvalidDevice)
     device_type = doc.string("type", required=True)
     if device_type not in DEVICE_TYPES:

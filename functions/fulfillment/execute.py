@@ -32,7 +32,7 @@ from functions.devices.backend import (
     command_record,
     new_command_id,
 )
-from functions.devices.model import Device, parse_device
+from functions.devices.model import READ_ERRORS, Device, parse_device, unreadable
 from functions.devices.traits import COMMANDS
 from functions.devices.traits.base import Trait
 from functions.devices.traits.fields import params as param_fields
@@ -230,37 +230,57 @@ def plan(
                 code = "deviceNotFound" if documents.get(device_id) is None else "hardError"
                 planned.results.append((device_id, error(code)))
                 continue
-            before = states[device_id]
-            if len(planned.changes.commands.get(device_id, {})) >= MAX_RECORDS_PER_DEVICE:
-                logs.warning(
-                    "command refused",
-                    deviceId=device_id,
-                    errorCode="deviceBusy",
-                    reason=f"over {MAX_RECORDS_PER_DEVICE} commands in one request",
-                )
-                planned.results.append((device_id, error("deviceBusy")))
-                continue
-            after, outcome = run_executions(device, before, command.executions)
-            if outcome["status"] == "SUCCESS":
-                refused = _challenge(verifier, device, command.executions)
-                if refused:
-                    after, outcome = before, refused
-                else:
-                    after = _record(
-                        planned,
-                        device,
-                        command,
-                        before=before,
-                        after=after,
-                        outcome=outcome,
-                        request_id=request_id,
-                        now=now,
-                    )
-            states[device_id] = after
+            states[device_id], outcome = _one(
+                planned,
+                verifier,
+                device,
+                command,
+                states[device_id],
+                request_id=request_id,
+                now=now,
+            )
             planned.results.append((device_id, outcome))
     planned.changes.states = _patches(devices, states)
     planned.changes.pin = verifier.update
     return planned
+
+
+def _one(
+    planned: Planned,
+    verifier: Verifier,
+    device: Device,
+    command: Command,
+    before: dict[str, Any],
+    *,
+    request_id: str,
+    now: datetime,
+) -> tuple[dict[str, Any], Outcome]:
+    """One command on one device: (its states after, its outcome); records what it accepts."""
+    if len(planned.changes.commands.get(device.id, {})) >= MAX_RECORDS_PER_DEVICE:
+        reason = f"over {MAX_RECORDS_PER_DEVICE} commands in one request"
+        logs.warning("command refused", deviceId=device.id, errorCode="deviceBusy", reason=reason)
+        return before, error("deviceBusy")
+    try:
+        after, outcome = run_executions(device, before, command.executions)
+    except READ_ERRORS as bad:  # a value of an unexpected type in the document
+        logs.error("invalid device document", deviceId=device.id, reason=str(unreadable(bad)))
+        return before, error("hardError")
+    if outcome["status"] != "SUCCESS":
+        return after, outcome
+    refused = _challenge(verifier, device, command.executions)
+    if refused:
+        return before, refused
+    after = _record(
+        planned,
+        device,
+        command,
+        before=before,
+        after=after,
+        outcome=outcome,
+        request_id=request_id,
+        now=now,
+    )
+    return after, outcome
 
 
 def _challenge(

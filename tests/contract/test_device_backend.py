@@ -213,15 +213,35 @@ def test_a_slow_garage_door_is_answered_pending(world: World, home: str) -> None
     assert world.device(home, "garage")["states"]["openPercent"] == 0
 
 
-def test_an_unknown_outcome_code_is_a_hard_error(world: World, home: str) -> None:
-    def made_up(_: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        return {"status": "ERROR", "errorCode": "gremlins"}, {}
+BAD_OUTCOMES = {
+    "unknown code": {"status": "ERROR", "errorCode": "gremlins"},
+    "code a list": {"status": "ERROR", "errorCode": ["deviceJammingDetected"]},
+    "code a map": {"status": "ERROR", "errorCode": {"code": "deviceJammingDetected"}},
+    "status a list": {"status": ["SUCCESS"]},
+    "states a list": {"status": "SUCCESS", "states": [{"isLocked": True}]},
+    "a string": "SUCCESS",
+    "a list": ["SUCCESS"],
+    "a number": 1,
+}
 
-    with world.backend(home, "lock", made_up):
-        answer = world.post(
-            execute_body(["lock"], ("LockUnlock", {"lock": True})), world.token(home)
-        )
-    assert commands(answer) == [{"ids": ["lock"], "status": "ERROR", "errorCode": "hardError"}]
+
+@pytest.mark.parametrize("name", list(BAD_OUTCOMES))
+def test_an_outcome_that_breaks_the_contract_is_a_hard_error(
+    world: World, home: str, name: str
+) -> None:
+    """Issue 22, finding 7: an errorCode that is a list must not fail the whole EXECUTE."""
+    world.put_device(home, "lamp", light(on=False))
+
+    def bad(_: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        return BAD_OUTCOMES[name], {}
+
+    body = execute_body(["lock", "lamp"], ("LockUnlock", {"lock": True}))
+    with world.backend(home, "lock", bad):
+        answer = world.post(body, world.token(home))
+    assert commands(answer) == [
+        {"ids": ["lock"], "status": "ERROR", "errorCode": "hardError"},
+        {"ids": ["lamp"], "status": "ERROR", "errorCode": "functionNotSupported"},
+    ]
 
 
 def test_optimistic_and_confirmed_devices_in_one_request(world: World, home: str) -> None:

@@ -248,18 +248,20 @@ PLAUSIBLE = st.one_of(
 @st.composite
 def hostile_states(draw: st.DrawFn) -> dict[str, Any]:
     """A valid device whose ``states`` (which nothing checks when written) hold arbitrary
-    values under the names its traits read."""
+    values under the names its traits, or any trait, or the product read."""
     document = copy.deepcopy(draw(st.sampled_from(BASES)))
     own = {key for short in declared(document) for key in trait_keys(short)}
     other = trait_keys(draw(st.sampled_from(sorted(CATALOGUE))))
     keys = sorted(own | set(other) | set(ANY_DEVICE_STATES))
     extra = draw(st.dictionaries(st.sampled_from(keys), FIRESTORE_VALUES, min_size=1, max_size=4))
+    if draw(st.booleans()):
+        extra[draw(st.sampled_from(ANY_DEVICE_STATES[1:]))] = draw(FIRESTORE_VALUES)
     document[STATES] = {**document[STATES], **extra}
     return document
 
 
 HOSTILE_DOCUMENTS = st.one_of(
-    mutated(st.sampled_from(BASES)), hostile_states(), mutated(made_up()), made_up()
+    mutated(st.sampled_from(BASES)), hostile_states(), hostile_states(), mutated(made_up())
 )
 """Rule-valid device documents, most of them broken in one field."""
 

@@ -64,6 +64,16 @@ def no_attributes(_: Fields) -> None:
     """Attribute check for traits that define no attributes."""
 
 
+def mapping(value: Any) -> Mapping[str, Any]:
+    """A map-valued state as stored, or an empty map when the device holds something else."""
+    return value if isinstance(value, Mapping) else {}
+
+
+def strings(value: Any) -> list[str]:
+    """A list-of-names state as stored (its strings), or an empty list."""
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
 def current_number(
     attributes: Mapping[str, Any], states: States, key: str, command_only_attribute: str
 ) -> float | None:
