@@ -20,6 +20,9 @@ BACKEND_FIELDS = frozenset(
         "execution",
         "deviceError",
         "secondaryVerification",
+        "matterUniqueId",
+        "matterOriginalVendorId",
+        "matterOriginalProductId",
     }
 )
 """The only fields a device backend writes in a device document; firestore.rules allows no other."""

@@ -2,7 +2,8 @@
 
 The front door lock and the garage door are confirmed devices (docs/devices.md, "Execution
 modes"): ``make run``'s reference device backend (devstack/device_backend.py) answers the lock
-in time and the garage door too late, so Google hears PENDING for it.
+in time and the garage door too late, so Google hears PENDING for it. The porch light was moved to
+Matter: it gives Google the ids that deduplicate it (docs/devices.md, "Matter deduplication").
 
 docs/devices.md shows these same documents; a test keeps them equal.
 """
@@ -204,6 +205,18 @@ DEMO_DEVICES: dict[str, dict[str, Any]] = {
         "willReportState": True,
         "roomHint": "Garage",
         "states": {"online": False, "on": False},
+    },
+    "porch-light": {
+        "type": "action.devices.types.LIGHT",
+        "traits": [T + "OnOff"],
+        "name": {"name": "Porch light"},
+        "willReportState": True,
+        "roomHint": "Porch",
+        "deviceInfo": {**INFO, "model": "demo-matter-1", "swVersion": "2.0.0"},
+        "matterUniqueId": "00112233aabbccddeeff",
+        "matterOriginalVendorId": "0xfff1",
+        "matterOriginalProductId": "0x1234",
+        "states": {"online": True, "on": False},
     },
     "bedroom-speaker-dnd": {
         "type": "action.devices.types.SWITCH",

@@ -5,6 +5,7 @@ https://developers.home.google.com/cloud-to-cloud/intents/sync
 """
 
 import json
+import re
 import traceback
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,12 +18,16 @@ from functions.devices.backend import (
     device_error,
     execution_policy,
 )
-from functions.devices.contract import CUSTOM_DATA_MAX_BYTES, SYNC_FIELDS
+from functions.devices.contract import CUSTOM_DATA_MAX_BYTES, MATTER_FIELDS, SYNC_FIELDS
 from functions.devices.device_types import DEVICE_TYPES
 from functions.devices.traits import TRAITS
 from functions.devices.traits.base import Trait
 from functions.devices.traits.fields import Fields, attributes
 
+MATTER_UNIQUE_ID_MAX_CHARS = 32
+"""The Matter Basic Information cluster's UniqueID is a string of at most 32 characters."""
+MATTER_HEX_ID = re.compile(r"0x[0-9a-fA-F]{1,4}")
+"""VendorID and ProductID are 16-bit numbers, sent as hexadecimal strings such as ``"0xfff1"``."""
 READ_ERRORS = (TypeError, ValueError, KeyError, AttributeError, IndexError, ArithmeticError)
 """What reading a document of unexpected shape raises (InvalidDevice is a ValueError): one device
 whose document holds a value of an unexpected type is invalid, never the request naming it."""
@@ -69,6 +74,12 @@ class Device:
     def online(self) -> bool:
         """Reachable only when the backend says so: a missing ``online`` means offline."""
         return self.states.get("online") is True
+
+    @property
+    def matter_without_room(self) -> bool:
+        """True for a device moved to Matter that gives no ``roomHint``, which Google's
+        deduplication needs beside the three Matter ids."""
+        return "matterUniqueId" in self.data and not self.data.get("roomHint")
 
     @property
     def policy(self) -> ExecutionPolicy:
@@ -132,6 +143,7 @@ def _parse(device_id: str, data: Mapping[str, Any]) -> Device:
             info.string(key)
     _check_other_device_ids(doc)
     _check_custom_data(doc)
+    _check_matter(doc)
     doc.obj("attributes")
     doc.obj("states")
     execution_policy(data)
@@ -153,6 +165,22 @@ def _check_other_device_ids(doc: Fields) -> None:
         other = Fields(entry, lambda message: InvalidDevice(f"otherDeviceIds.{message}"))
         other.string("deviceId", required=True)
         other.string("agentId")
+
+
+def _check_matter(doc: Fields) -> None:
+    """The Matter ids: all three or none; the unique id a string of 1 to 32 characters, the
+    vendor and product ids ``0x`` and 1 to 4 hexadecimal digits."""
+    given = [key for key in MATTER_FIELDS if doc.raw(key) is not None]
+    if not given:
+        return
+    if len(given) != len(MATTER_FIELDS):
+        doc.error(f"{', '.join(MATTER_FIELDS)} go together; only {', '.join(given)} given")
+    unique = doc.string("matterUniqueId")
+    if len(unique) > MATTER_UNIQUE_ID_MAX_CHARS:
+        doc.error(f"matterUniqueId is over {MATTER_UNIQUE_ID_MAX_CHARS} characters")
+    for key in MATTER_FIELDS[1:]:
+        if not MATTER_HEX_ID.fullmatch(doc.string(key)):
+            doc.error(f'{key} must be a hexadecimal string such as "0xfff1"')
 
 
 def _check_custom_data(doc: Fields) -> None:

@@ -96,9 +96,13 @@ def sync(call: Call) -> dict[str, Any]:
     devices = []
     for device_id, document in sorted(call.store.list_devices(user_id).items()):
         try:
-            devices.append(parse_device(device_id, document).sync())
+            device = parse_device(device_id, document)
         except InvalidDevice as invalid:
             logs.error("device left out of SYNC", deviceId=device_id, reason=str(invalid))
+            continue
+        if device.matter_without_room:
+            logs.warning("matter device without roomHint", deviceId=device_id)
+        devices.append(device.sync())
     if (account or {}).get("linked") is not True:
         call.store.set_linked(user_id, True)
     logs.info("sync", devices=len(devices))

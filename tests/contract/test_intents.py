@@ -69,6 +69,87 @@ def test_sync_leaves_out_invalid_documents_and_logs_why(
     assert all(e["reason"] for e in errors)
 
 
+def test_sync_passes_the_matter_ids_as_googles_example(world: World) -> None:
+    """https://developers.home.google.com/matter/device-deduplication: a device moved to Matter
+    sends its Basic Information ids and a roomHint in SYNC, beside deviceInfo and otherDeviceIds."""
+    expected = golden("matter_sync_response.json")
+    device = dict(expected["payload"]["devices"][0])
+    user_id = expected["payload"]["agentUserId"]
+    document = {
+        **{k: v for k, v in device.items() if k != "id"},
+        "name": {"name": "Office light"},
+        "attributes": {"colorModel": "rgb"},
+        "states": {"online": True, "on": True, "brightness": 80},
+    }
+    world.put_device(user_id, device["id"], document)
+    answer = world.post(intent("SYNC", request_id=expected["requestId"]), world.token(user_id))
+    assert answer.status == 200
+    assert answer.body["requestId"] == expected["requestId"]
+    [synced] = answer.body["payload"]["devices"]
+    assert {key: synced.get(key) for key in device} == device
+
+
+MATTER = {
+    "matterUniqueId": "00112233aabbccddeeff",
+    "matterOriginalVendorId": "0xfff1",
+    "matterOriginalProductId": "0x1234",
+}
+BAD_MATTER: dict[str, dict[str, Any]] = {
+    "vendor without 0x": {**MATTER, "matterOriginalVendorId": "fff1"},
+    "vendor a number": {**MATTER, "matterOriginalVendorId": 65521},
+    "vendor beyond 16 bits": {**MATTER, "matterOriginalVendorId": "0x1fff1"},
+    "product not hexadecimal": {**MATTER, "matterOriginalProductId": "0x12g4"},
+    "product empty after 0x": {**MATTER, "matterOriginalProductId": "0x"},
+    "unique id empty": {**MATTER, "matterUniqueId": ""},
+    "unique id over 32 characters": {**MATTER, "matterUniqueId": "a" * 33},
+    "unique id a number": {**MATTER, "matterUniqueId": 1234},
+    "unique id alone": {"matterUniqueId": "00112233aabbccddeeff"},
+    "no product id": {k: v for k, v in MATTER.items() if k != "matterOriginalProductId"},
+}
+
+
+def test_matter_ids_of_the_wrong_form_leave_the_device_out(
+    world: World, user: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.put_device(user, "good", {**light(), "roomHint": "Porch", **MATTER})
+    world.put_device(
+        user,
+        "upper",
+        {
+            **light(),
+            "roomHint": "Porch",
+            **MATTER,
+            "matterOriginalVendorId": "0xFFF1",
+            "matterUniqueId": "u" * 32,
+        },
+    )
+    for index, fields in enumerate(BAD_MATTER.values()):
+        world.put_device(user, f"bad-{index}", {**light(), "roomHint": "Porch", **fields})
+    token = world.token(user)
+    capsys.readouterr()
+    devices = world.post(intent("SYNC"), token).body["payload"]["devices"]
+    assert [d["id"] for d in devices] == ["good", "upper"]
+    errors = [e for e in log_lines(capsys.readouterr().out) if e["severity"] == "ERROR"]
+    assert len(errors) == len(BAD_MATTER)
+    assert all("matter" in e["reason"] for e in errors), [e["reason"] for e in errors]
+
+
+def test_a_matter_device_without_a_room_hint_is_synced_and_logged(
+    world: World, user: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.put_device(user, "roomless", {**light(), **MATTER})
+    world.put_device(user, "placed", {**light(), "roomHint": "Porch", **MATTER})
+    world.put_device(user, "plain", light())
+    token = world.token(user)
+    capsys.readouterr()
+    devices = world.post(intent("SYNC"), token).body["payload"]["devices"]
+    assert [d["id"] for d in devices] == ["placed", "plain", "roomless"]
+    warned = [e for e in log_lines(capsys.readouterr().out) if e["severity"] == "WARNING"]
+    assert [(e["message"], e["deviceId"]) for e in warned] == [
+        ("matter device without roomHint", "roomless")
+    ]
+
+
 def test_custom_data_of_exactly_512_bytes_is_kept(world: World, user: str) -> None:
     filler = "x" * (512 - len('{"blob":""}'))
     world.put_device(user, "lamp", {**light(), "customData": {"blob": filler}})

@@ -39,7 +39,7 @@ def transport() -> dict[str, Any]:
     return player
 
 
-FOUND = {
+FOUND: dict[str, tuple[dict[str, Any], str, dict[str, Any]]] = {
     "currentStatusReport a number (any device)": (
         with_state(light(), "currentStatusReport", 5),
         C + "OnOff",
@@ -113,7 +113,8 @@ def test_an_ill_typed_state_never_fails_the_request(
 
 
 def broken_handler(*_: Any) -> dict[str, Any]:
-    return {"on": {}["missing"]}  # what a trait that misreads a document raises
+    found: dict[str, Any] = {}
+    return {"on": found["missing"]}  # what a trait that misreads a document raises
 
 
 def test_a_trait_that_cannot_read_a_document_fails_only_that_device(
