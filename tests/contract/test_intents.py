@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from devstack.demo_home import DEMO_DEVICES
 from tests.support.google_shapes import query_problems
 from tests.support.world import World, execute_body, golden, intent, light, log_lines
 
@@ -301,6 +302,38 @@ def test_execute_runs_every_command_and_execution_in_order(world: World, user: s
         "b": {"online": True, "on": True, "brightness": 45},
         "c": {"online": True, "on": False, "brightness": 15},
     }
+
+
+def test_a_thermostat_switched_to_heatcool_reports_a_range(world: World, user: str) -> None:
+    """Issue 21: after ThermostatSetMode heatcool on a device that held one setpoint, the answer
+    and the states carry the range Google's states require in heatcool."""
+    world.put_device(user, "hall", DEMO_DEVICES["hall-thermostat"])
+    body = execute_body(["hall"], ("ThermostatSetMode", {"thermostatMode": "heatcool"}))
+    commands = world.post(body, world.token(user)).body["payload"]["commands"]
+    assert commands == [
+        {
+            "ids": ["hall"],
+            "status": "SUCCESS",
+            "states": {
+                "thermostatMode": "heatcool",
+                "thermostatTemperatureAmbient": 19.5,
+                "thermostatHumidityAmbient": 45,
+                "thermostatTemperatureSetpointLow": 20,
+                "thermostatTemperatureSetpointHigh": 22,
+                "online": True,
+            },
+        }
+    ]
+    query = world.post(intent("QUERY", {"devices": [{"id": "hall"}]}), world.token(user))
+    hall = query.body["payload"]["devices"]["hall"]
+    assert (
+        hall["thermostatTemperatureSetpointLow"],
+        hall["thermostatTemperatureSetpointHigh"],
+    ) == (
+        20,
+        22,
+    )
+    assert "thermostatTemperatureSetpoint" not in hall
 
 
 def test_execute_errors_per_device(world: World, user: str) -> None:
