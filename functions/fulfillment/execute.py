@@ -9,7 +9,9 @@ Every command a device accepts gets a command record (functions.devices.backend)
 changes no state (a scene, Locate, a relative step on a one-way device), written in the same
 commit as the state patch. An optimistic device's patch is written and the answer is SUCCESS; a
 confirmed device's patch is only expected, and its answer awaits the backend's outcome
-(functions.fulfillment.confirm).
+(functions.fulfillment.confirm). A command whose answer carries results only the backend knows
+(GetCameraStream, GetGuestNetworkPassword: a trait's ``results``) is awaited on any device: an
+optimistic answer could only be a SUCCESS without them, which Google's results schema refuses.
 
 No state the store cannot hold is ever planned: a command whose changes hold a non-finite number,
 an integer beyond 64 bits, a string that is not Unicode, deep nesting, a bad map key or more than
@@ -18,7 +20,7 @@ are checked once more as they are built.
 """
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,6 +30,8 @@ from functions.core.documents import Document, unstorable, valid_field_name
 from functions.core.errors import InvalidDevice, SmartHomeError
 from functions.devices import pins
 from functions.devices.backend import (
+    CONFIRMED,
+    ExecutionPolicy,
     blocking_exception,
     command_record,
     new_command_id,
@@ -186,6 +190,8 @@ class Awaiting:
     expected: Outcome
     """The SUCCESS answer the command's patch implies, before the backend's own states."""
     timeout_ms: int
+    results: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+    """Reads the results the answer carries from the outcome's states (raises BadResult)."""
 
 
 @dataclass
@@ -307,14 +313,38 @@ def _record(
     """Write the command's record; the device's states after it (unchanged when confirmed)."""
     command_id = new_command_id()
     executions = [{"command": e.command, "params": e.params} for e in command.executions]
-    policy = device.policy
+    policy, results = device.policy, _results(device, command.executions)
+    if results is not None:
+        policy = ExecutionPolicy(CONFIRMED, policy.timeout_ms)
     record = command_record(request_id, executions, changes(before, after), policy, now)
     planned.changes.commands.setdefault(device.id, {})[command_id] = record
     if not policy.confirmed:
         return after
     index = len(planned.results)
-    planned.awaiting.append(Awaiting(index, device.id, command_id, outcome, policy.timeout_ms))
+    awaiting = Awaiting(index, device.id, command_id, outcome, policy.timeout_ms, results)
+    planned.awaiting.append(awaiting)
     return before
+
+
+def _results(
+    device: Device, executions: Sequence[Execution]
+) -> Callable[[Mapping[str, Any]], dict[str, Any]] | None:
+    """What reads the results of a command whose answer carries some, or None."""
+    readers = [
+        (reader, execution.params)
+        for execution in executions
+        if (reader := COMMANDS[execution.command].results.get(execution.command))
+    ]
+    if not readers:
+        return None
+
+    def read(reported: Mapping[str, Any]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for reader, params in readers:
+            found.update(reader(device.attributes, params, reported))
+        return found
+
+    return read
 
 
 def _patches(

@@ -13,8 +13,9 @@ from functions.devices import pins
 from functions.devices.pins import pin_record
 from functions.fulfillment.execute import MAX_RECORDS_PER_DEVICE
 from functions.fulfillment.throttle import Throttle
-from tests.support.devices import GARAGE, IR_TV, LOCK, SCENE, locked
-from tests.support.world import World, execute_body, intent, light
+from tests.support.devices import CAMERA, GARAGE, IR_TV, LOCK, ROUTER, SCENE, locked
+from tests.support.google_shapes import execute_problems
+from tests.support.world import World, execute_body, golden, intent, light
 
 
 @pytest.fixture
@@ -270,6 +271,144 @@ def test_optimistic_and_confirmed_devices_in_one_request(world: World, home: str
         ("lamp",): "SUCCESS",
         ("lock",): "SUCCESS",
     }
+
+
+# --- results only the backend has -------------------------------------------------------------
+
+STREAM = {"StreamToChromecast": True, "SupportedStreamProtocols": ["progressive_mp4", "webrtc"]}
+
+
+def answering(results: Any) -> Any:
+    """A backend that records a SUCCESS outcome whose states hold ``results``."""
+    return lambda _record: ({"status": "SUCCESS", "states": results}, {})
+
+
+@pytest.mark.parametrize("results", golden("camera_stream_results.json"))
+def test_a_camera_stream_is_answered_with_the_stream_the_backend_minted(
+    world: World, user: str, results: dict[str, Any]
+) -> None:
+    """Google's results examples (tests/golden/camera_stream_results.json) reach Google as the
+    backend recorded them, in the command's states, though the camera is optimistic."""
+    world.put_device(user, "camera", CAMERA)
+    body = execute_body(["camera"], ("GetCameraStream", STREAM))
+    with world.backend(user, "camera", answering(results)):
+        answer = world.post(body, world.token(user))
+    assert commands(answer) == [
+        {"ids": ["camera"], "status": "SUCCESS", "states": {**results, "online": True}}
+    ]
+    assert execute_problems(answer.body["payload"]) == []
+    record = only_record(world, user, "camera")
+    assert (record["mode"], record["answer"]) == ("confirmed", None)
+
+
+@pytest.mark.parametrize(
+    "results",
+    [
+        {"cameraStreamProtocol": "progressive_mp4"},
+        {"cameraStreamAccessUrl": "https://x/y.mp4"},
+        {"cameraStreamProtocol": "hls", "cameraStreamAccessUrl": "https://x/y.m3u8"},
+        {"cameraStreamProtocol": "dash", "cameraStreamAccessUrl": "https://x/y.mpd"},
+        {"cameraStreamProtocol": "webrtc", "cameraStreamAccessUrl": "https://x/offer"},
+        {"cameraStreamProtocol": "progressive_mp4", "cameraStreamAccessUrl": ["https://x"]},
+        {"cameraStreamProtocol": "progressive_mp4", "cameraStreamAccessUrl": ""},
+        {
+            "cameraStreamProtocol": "progressive_mp4",
+            "cameraStreamAccessUrl": "https://x",
+            "cameraStreamAuthToken": 1234,
+        },
+    ],
+    ids=[
+        "no url",
+        "no protocol",
+        "protocol the target lacks",
+        "protocol the device lacks",
+        "webrtc without signaling",
+        "url a list",
+        "url empty",
+        "token a number",
+    ],
+)
+def test_a_stream_that_breaks_googles_results_schema_is_a_hard_error(
+    world: World, user: str, results: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.put_device(user, "camera", CAMERA)
+    body = execute_body(["camera"], ("GetCameraStream", STREAM))
+    capsys.readouterr()
+    with world.backend(user, "camera", answering(results)):
+        answer = world.post(body, world.token(user))
+    assert commands(answer) == [{"ids": ["camera"], "status": "ERROR", "errorCode": "hardError"}]
+    logged = capsys.readouterr().out
+    assert "bad outcome from the device backend" in logged
+    assert "https://x" not in logged, "a result never reaches the logs"
+
+
+def test_a_stream_the_backend_cannot_mint_is_its_error(world: World, user: str) -> None:
+    world.put_device(user, "camera", CAMERA)
+
+    def unavailable(_: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        return {"status": "ERROR", "errorCode": "streamUnavailable"}, {}
+
+    with world.backend(user, "camera", unavailable):
+        answer = world.post(
+            execute_body(["camera"], ("GetCameraStream", STREAM)), world.token(user)
+        )
+    assert commands(answer) == [
+        {"ids": ["camera"], "status": "ERROR", "errorCode": "streamUnavailable"}
+    ]
+
+
+def test_a_camera_whose_backend_is_silent_is_pending(world: World, user: str) -> None:
+    world.put_device(
+        user, "camera", {**CAMERA, "execution": {"mode": "optimistic", "timeoutMs": 100}}
+    )
+    with world.backend(user, "camera", lambda _: None):
+        answer = world.post(
+            execute_body(["camera"], ("GetCameraStream", STREAM)), world.token(user)
+        )
+    assert commands(answer) == [{"ids": ["camera"], "status": "PENDING"}]
+
+
+def test_a_guest_password_is_answered_from_the_backend(
+    world: World, user: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GetGuestNetworkPassword on a router asks for the PIN first (certification); then the
+    answer carries the password of Google's example, never written into the device's states
+    nor logged."""
+    [results] = golden("guest_network_password_results.json")
+    world.put_device(user, "router", ROUTER)
+    world.store.set_pin(user, pin_record(PIN))  # type: ignore[attr-defined]
+    token = world.token(user)
+    body = execute_body(["router"], ("GetGuestNetworkPassword", {}))
+    assert commands(world.post(body, token))[0]["challengeNeeded"] == {"type": "pinNeeded"}
+    body["inputs"][0]["payload"]["commands"][0]["execution"][0]["challenge"] = {"pin": PIN}
+    capsys.readouterr()
+    with world.backend(user, "router", answering(results)):
+        answer = world.post(body, token)
+    assert commands(answer) == [
+        {
+            "ids": ["router"],
+            "status": "SUCCESS",
+            "states": {"guestNetworkEnabled": True, "online": True, **results},
+        }
+    ]
+    assert "guestNetworkPassword" not in world.device(user, "router")["states"]
+    assert results["guestNetworkPassword"] not in capsys.readouterr().out
+
+
+def test_a_guest_password_missing_from_the_outcome_is_a_hard_error(world: World, user: str) -> None:
+    world.put_device(
+        user,
+        "router",
+        {
+            **ROUTER,
+            "secondaryVerification": {"action.devices.commands.GetGuestNetworkPassword": "none"},
+        },
+    )
+    with world.backend(user, "router", answering({"guestNetworkEnabled": True})):
+        answer = world.post(
+            execute_body(["router"], ("GetGuestNetworkPassword", {})), world.token(user)
+        )
+    assert commands(answer) == [{"ids": ["router"], "status": "ERROR", "errorCode": "hardError"}]
 
 
 # --- device errors and exceptions -------------------------------------------------------------
