@@ -36,15 +36,14 @@ MAX_COMMANDS = 100
 """``payload.commands`` entries per EXECUTE."""
 MAX_EXECUTIONS = 100
 """``execution`` entries per EXECUTE, summed over its commands."""
-
 MAX_TOKEN_CHARS = 4096
 """Longer than any token this product issues (a user id of at most 1,500 bytes, base64)."""
 MAX_REQUEST_ID_CHARS = 512
 """Google's request ids are UUID-like (36 characters); the id is echoed in the answer and written
 into every command record, so a longer one is refused."""
 _UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
-"""Control characters (C0, DEL, C1) and UTF-16 surrogates, which a string of Unicode text never
-holds alone: JSON can carry them (``"\\ud800"``), a log line, a header or Firestore cannot."""
+"""Control characters (C0, DEL, C1) and lone UTF-16 surrogates: JSON can carry them
+(``"\\ud800"``); a log line, an HTTP header or a Firestore string cannot."""
 
 
 @dataclass(frozen=True)
@@ -146,7 +145,7 @@ def execute_intent(call: Call) -> dict[str, Any]:
     planned = call.store.execute(tokens.token_hash(call.token), user_id, readable, plan)
     logs.bind(user=logs.user_ref(user_id))
     if not admitted[0]:
-        logs.warning("execute throttled", burst=call.throttle and call.throttle.burst)
+        logs.warning("execute throttled")
     settle(call.store, user_id, planned)
     return {"commands": group(planned.results)}
 
