@@ -25,6 +25,7 @@ def fulfillment(request: "Request") -> tuple[str, int, dict[str, str]]:
         request.get_data(),
         wiring.store,
         signer=wiring.signer(),
+        throttle=wiring.throttle(),
     )
     return answer.flask()
 

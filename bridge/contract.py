@@ -21,6 +21,9 @@ BACKEND_FIELDS = frozenset(
         "deviceError",
         "secondaryVerification",
         "backend",
+        "matterUniqueId",
+        "matterOriginalVendorId",
+        "matterOriginalProductId",
     }
 )
 """The only fields a device backend writes in a device document; firestore.rules allows no other."""

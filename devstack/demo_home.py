@@ -3,9 +3,10 @@
 The front doorbell notifies Google of visitors (a device event, docs/on_device_change.md). The front
 door lock and the garage door are confirmed devices (docs/devices.md, "Execution
 modes"): ``make run``'s reference device backend (devstack/device_backend.py) answers the lock
-in time and the garage door too late, so Google hears PENDING for it.
+in time and the garage door too late, so Google hears PENDING for it. The porch light was moved to
+Matter: it gives Google the ids that deduplicate it (docs/devices.md, "Matter deduplication").
 
-docs/devices.md shows these same documents; a test keeps them equal.
+docs/demo-home.md shows these same documents; a test keeps them equal.
 """
 
 from typing import Any
@@ -217,6 +218,18 @@ DEMO_DEVICES: dict[str, dict[str, Any]] = {
         "notificationSupportedByAgent": True,
         "roomHint": "Entrance",
         "states": {"online": True},
+    },
+    "porch-light": {
+        "type": "action.devices.types.LIGHT",
+        "traits": [T + "OnOff"],
+        "name": {"name": "Porch light"},
+        "willReportState": True,
+        "roomHint": "Porch",
+        "deviceInfo": {**INFO, "model": "demo-matter-1", "swVersion": "2.0.0"},
+        "matterUniqueId": "00112233aabbccddeeff",
+        "matterOriginalVendorId": "0xfff1",
+        "matterOriginalProductId": "0x1234",
+        "states": {"online": True, "on": False},
     },
     "bedroom-speaker-dnd": {
         "type": "action.devices.types.SWITCH",

@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
     from functions.account_linking.http import Linking
     from functions.fulfillment.firestore_store import FirestoreStore
+    from functions.fulfillment.throttle import Throttle
     from functions.on_device_change.client import HomeGraph
     from functions.on_device_change.context import Pipeline
     from functions.on_device_written.publisher import Publisher
@@ -41,6 +42,14 @@ def store() -> "FirestoreStore":
     from functions.fulfillment.firestore_store import FirestoreStore
 
     return FirestoreStore(firestore_client())
+
+
+@functools.cache
+def throttle() -> "Throttle":
+    """The instance's bound on each user's EXECUTEs."""
+    from functions.fulfillment.throttle import Throttle
+
+    return Throttle()
 
 
 @functools.cache

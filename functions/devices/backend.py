@@ -130,7 +130,8 @@ def device_error(data: Mapping[str, Any]) -> str | None:
 
 def blocking_exception(device_id: str, states: Mapping[str, Any]) -> str | None:
     """The statusCode of a blocking StatusReport entry about this device itself, or None."""
-    for report in states.get("currentStatusReport") or []:
+    reports = states.get("currentStatusReport")
+    for report in reports if isinstance(reports, list) else []:
         if (
             isinstance(report, Mapping)
             and report.get("blocking") is True

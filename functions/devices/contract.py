@@ -16,10 +16,17 @@ SYNC_FIELDS = (
     "deviceInfo",
     "attributes",
     "customData",
+    "matterUniqueId",
+    "matterOriginalVendorId",
+    "matterOriginalProductId",
     "otherDeviceIds",
 )
 """Every field of Google's SYNC device object a document may hold, besides ``id``: a change to
 any of them is structural (Request Sync)."""
+MATTER_FIELDS = ("matterUniqueId", "matterOriginalVendorId", "matterOriginalProductId")
+"""What a device moved to Matter sends in SYNC so that Google shows it once: its Basic
+Information cluster's UniqueID, VendorID and ProductID
+(https://developers.home.google.com/matter/device-deduplication); all three or none."""
 STATES = "states"
 """The device's current states, flat, as QUERY answers them: a change is reported (Report State)."""
 BACKEND_FIELDS = ("execution", "deviceError", "secondaryVerification")

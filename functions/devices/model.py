@@ -5,7 +5,9 @@ https://developers.home.google.com/cloud-to-cloud/intents/sync
 """
 
 import json
+import re
 import threading
+import traceback
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,11 +20,29 @@ from functions.devices.backend import (
     device_error,
     execution_policy,
 )
-from functions.devices.contract import CUSTOM_DATA_MAX_BYTES, SYNC_FIELDS
+from functions.devices.contract import CUSTOM_DATA_MAX_BYTES, MATTER_FIELDS, SYNC_FIELDS
 from functions.devices.device_types import DEVICE_TYPES
 from functions.devices.traits import TRAITS
 from functions.devices.traits.base import Trait
 from functions.devices.traits.fields import Fields, attributes
+
+MATTER_UNIQUE_ID_MAX_CHARS = 32
+"""The Matter Basic Information cluster's UniqueID is a string of at most 32 characters."""
+MATTER_HEX_ID = re.compile(r"0x[0-9a-fA-F]{1,4}")
+"""VendorID and ProductID are 16-bit numbers, sent as hexadecimal strings such as ``"0xfff1"``."""
+READ_ERRORS = (TypeError, ValueError, KeyError, AttributeError, IndexError, ArithmeticError)
+"""What reading a document of unexpected shape raises (InvalidDevice is a ValueError): one device
+whose document holds a value of an unexpected type is invalid, never the request naming it."""
+
+
+def unreadable(error: Exception) -> InvalidDevice:
+    """``error``, raised while reading a device document, as the InvalidDevice it means: its type
+    and where it was raised (never its message, which may quote the document's values)."""
+    if isinstance(error, InvalidDevice):
+        return error
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" at {frames[-1].filename.rsplit('/', 1)[-1]}:{frames[-1].lineno}" if frames else ""
+    return InvalidDevice(f"a value of an unexpected type ({type(error).__name__}{where})")
 
 
 def compact_json(value: Any) -> str:
@@ -58,6 +78,12 @@ class Device:
         return self.states.get("online") is True
 
     @property
+    def matter_without_room(self) -> bool:
+        """True for a device moved to Matter that gives no ``roomHint``, which Google's
+        deduplication needs beside the three Matter ids."""
+        return "matterUniqueId" in self.data and not self.data.get("roomHint")
+
+    @property
     def policy(self) -> ExecutionPolicy:
         """How EXECUTE commands the device (optimistic or confirmed); see devices.backend."""
         return execution_policy(self.data)
@@ -73,10 +99,14 @@ class Device:
         return {"id": self.id, **found}
 
     def trait_states(self, traits: list[Trait] | None = None) -> dict[str, Any]:
-        """The states of the given traits (all declared ones by default), as QUERY answers."""
+        """The states of the given traits (all declared ones by default), as QUERY answers;
+        raises InvalidDevice when a trait cannot read them."""
         result: dict[str, Any] = {}
-        for trait in self.traits if traits is None else traits:
-            result.update(trait.query_states(self.attributes, self.states))
+        try:
+            for trait in self.traits if traits is None else traits:
+                result.update(trait.query_states(self.attributes, self.states))
+        except READ_ERRORS as error:
+            raise unreadable(error) from None
         return result
 
 
@@ -87,7 +117,8 @@ _verdicts_lock = threading.Lock()
 
 
 def parse_device(device_id: str, data: Mapping[str, Any]) -> Device:
-    """Check a device document against the contract; raises InvalidDevice with the reason.
+    """Check a device document against the contract; raises InvalidDevice with the reason, and
+    nothing else, whatever the document holds.
 
     A process checks a given document once: Google QUERYs the same unchanged devices again and
     again, so the verdict (valid, or the reason it is not) is remembered by the document's
@@ -103,8 +134,8 @@ def parse_device(device_id: str, data: Mapping[str, Any]) -> Device:
         try:
             _check(device_id, data)
             verdict = None
-        except InvalidDevice as invalid:
-            verdict = str(invalid)
+        except READ_ERRORS as error:
+            verdict = str(unreadable(error))
         if key is not None:
             with _verdicts_lock:
                 _verdicts[key] = verdict
@@ -142,6 +173,7 @@ def _check(device_id: str, data: Mapping[str, Any]) -> None:
             info.string(key)
     _check_other_device_ids(doc)
     _check_custom_data(doc)
+    _check_matter(doc)
     doc.obj("attributes")
     doc.obj("states")
     execution_policy(data)
@@ -162,6 +194,22 @@ def _check_other_device_ids(doc: Fields) -> None:
         other = Fields(entry, lambda message: InvalidDevice(f"otherDeviceIds.{message}"))
         other.string("deviceId", required=True)
         other.string("agentId")
+
+
+def _check_matter(doc: Fields) -> None:
+    """The Matter ids: all three or none; the unique id a string of 1 to 32 characters, the
+    vendor and product ids ``0x`` and 1 to 4 hexadecimal digits."""
+    given = [key for key in MATTER_FIELDS if doc.raw(key) is not None]
+    if not given:
+        return
+    if len(given) != len(MATTER_FIELDS):
+        doc.error(f"{', '.join(MATTER_FIELDS)} go together; only {', '.join(given)} given")
+    unique = doc.string("matterUniqueId")
+    if len(unique) > MATTER_UNIQUE_ID_MAX_CHARS:
+        doc.error(f"matterUniqueId is over {MATTER_UNIQUE_ID_MAX_CHARS} characters")
+    for key in MATTER_FIELDS[1:]:
+        if not MATTER_HEX_ID.fullmatch(doc.string(key)):
+            doc.error(f'{key} must be a hexadecimal string such as "0xfff1"')
 
 
 def _check_custom_data(doc: Fields) -> None:

@@ -7,6 +7,10 @@ which also catches an outcome that arrived in
 between (that outcome is answered instead, so Google never hears PENDING for a finished command);
 the pipeline later sends the final state by Report State and, when Google asked for one, the
 follow-up response.
+
+A command whose answer carries results only the backend knows (a camera's stream, a router's guest
+password) is answered with the results the backend recorded in its outcome's ``states``, checked
+against Google's results schema (hardError, logged without the values, when they break it).
 """
 
 from collections.abc import Mapping
@@ -15,6 +19,7 @@ from typing import Any
 from functions.core import logs
 from functions.core.documents import Document, unstorable
 from functions.devices.backend import BadOutcome, parse_outcome
+from functions.devices.traits.base import BadResult
 from functions.fulfillment.execute import Awaiting, Outcome, Planned, error
 from functions.fulfillment.store import CommandRef, Store
 
@@ -37,7 +42,16 @@ def answer_for(awaiting: Awaiting, record: Document | None) -> Outcome:
     if outcome.status == "ERROR":
         assert outcome.error_code
         return error(outcome.error_code)
-    return {"status": "SUCCESS", "states": _merged(awaiting.expected, outcome.states)}
+    states = _merged(awaiting.expected, outcome.states)
+    if awaiting.results:
+        try:
+            states.update(awaiting.results(outcome.states))
+        except BadResult as bad:
+            logs.error(
+                "bad outcome from the device backend", deviceId=awaiting.device_id, reason=str(bad)
+            )
+            return error("hardError")
+    return {"status": "SUCCESS", "states": states}
 
 
 def _merged(expected: Outcome, reported: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,7 +9,9 @@ Every command a device accepts gets a command record (functions.devices.backend)
 changes no state (a scene, Locate, a relative step on a one-way device), written in the same
 commit as the state patch. An optimistic device's patch is written and the answer is SUCCESS; a
 confirmed device's patch is only expected, and its answer awaits the backend's outcome
-(functions.fulfillment.confirm).
+(functions.fulfillment.confirm). A command whose answer carries results only the backend knows
+(GetCameraStream, GetGuestNetworkPassword: a trait's ``results``) is awaited on any device: an
+optimistic answer could only be a SUCCESS without them, which Google's results schema refuses.
 
 No state the store cannot hold is ever planned: a command whose changes hold a non-finite number,
 an integer beyond 64 bits, a string that is not Unicode, deep nesting, a bad map key or more than
@@ -18,7 +20,7 @@ are checked once more as they are built.
 """
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -28,11 +30,13 @@ from functions.core.documents import Document, unstorable, valid_field_name
 from functions.core.errors import InvalidDevice, SmartHomeError
 from functions.devices import pins
 from functions.devices.backend import (
+    CONFIRMED,
+    ExecutionPolicy,
     blocking_exception,
     command_record,
     new_command_id,
 )
-from functions.devices.model import Device, parse_device
+from functions.devices.model import READ_ERRORS, Device, parse_device, unreadable
 from functions.devices.traits import COMMANDS
 from functions.devices.traits.base import Trait
 from functions.devices.traits.fields import params as param_fields
@@ -59,6 +63,12 @@ class Command:
 PATCH_MAX_BYTES = 4096
 """The most one command may change on one device, as JSON; with at most 250 device entries per
 EXECUTE a commit stays under 2 MiB, far inside Firestore's request limits."""
+MAX_RECORDS_PER_DEVICE = 10
+"""Command records one EXECUTE may write for one device, each a command its backend carries
+out. Google gives a device one command per request (a thermostat's mode and setpoint are chained
+in one command's executions), and a command given again right after itself is delivered once
+(functions.fulfillment.intents); a command beyond this bound is answered ``deviceBusy`` and
+changes nothing."""
 PARAMS_MAX_BYTES = 8192
 """The most a command's params may hold, as JSON, to be kept in its command record."""
 STATUS_REPORT = "action.devices.traits.StatusReport"
@@ -180,6 +190,8 @@ class Awaiting:
     expected: Outcome
     """The SUCCESS answer the command's patch implies, before the backend's own states."""
     timeout_ms: int
+    results: Callable[[Mapping[str, Any]], dict[str, Any]] | None = None
+    """Reads the results the answer carries from the outcome's states (raises BadResult)."""
 
 
 @dataclass
@@ -188,6 +200,11 @@ class Planned:
     results: list[tuple[str, Outcome]] = field(default_factory=list)
     """(device id, outcome) in request order; awaiting ones hold their expected outcome."""
     awaiting: list[Awaiting] = field(default_factory=list)
+
+
+def refused(commands: Sequence[Command], code: str) -> Planned:
+    """Every device of every command answered ``code``; nothing written."""
+    return Planned(results=[(d, error(code)) for c in commands for d in c.device_ids])
 
 
 def plan(
@@ -219,28 +236,57 @@ def plan(
                 code = "deviceNotFound" if documents.get(device_id) is None else "hardError"
                 planned.results.append((device_id, error(code)))
                 continue
-            before = states[device_id]
-            after, outcome = run_executions(device, before, command.executions)
-            if outcome["status"] == "SUCCESS":
-                refused = _challenge(verifier, device, command.executions)
-                if refused:
-                    after, outcome = before, refused
-                else:
-                    after = _record(
-                        planned,
-                        device,
-                        command,
-                        before=before,
-                        after=after,
-                        outcome=outcome,
-                        request_id=request_id,
-                        now=now,
-                    )
-            states[device_id] = after
+            states[device_id], outcome = _one(
+                planned,
+                verifier,
+                device,
+                command,
+                states[device_id],
+                request_id=request_id,
+                now=now,
+            )
             planned.results.append((device_id, outcome))
     planned.changes.states = _patches(devices, states)
     planned.changes.pin = verifier.update
     return planned
+
+
+def _one(
+    planned: Planned,
+    verifier: Verifier,
+    device: Device,
+    command: Command,
+    before: dict[str, Any],
+    *,
+    request_id: str,
+    now: datetime,
+) -> tuple[dict[str, Any], Outcome]:
+    """One command on one device: (its states after, its outcome); records what it accepts."""
+    if len(planned.changes.commands.get(device.id, {})) >= MAX_RECORDS_PER_DEVICE:
+        reason = f"over {MAX_RECORDS_PER_DEVICE} commands in one request"
+        logs.warning("command refused", deviceId=device.id, errorCode="deviceBusy", reason=reason)
+        return before, error("deviceBusy")
+    try:
+        after, outcome = run_executions(device, before, command.executions)
+    except READ_ERRORS as bad:  # a value of an unexpected type in the document
+        logs.error("invalid device document", deviceId=device.id, reason=str(unreadable(bad)))
+        return before, error("hardError")
+    if outcome["status"] != "SUCCESS":
+        return after, outcome
+    refused = _challenge(verifier, device, command.executions)
+    if refused:
+        return before, refused
+    after = _record(
+        planned,
+        device,
+        command,
+        before=before,
+        after=after,
+        outcome=outcome,
+        request_id=request_id,
+        now=now,
+    )
+    return after, outcome
 
 
 def _challenge(
@@ -267,14 +313,38 @@ def _record(
     """Write the command's record; the device's states after it (unchanged when confirmed)."""
     command_id = new_command_id()
     executions = [{"command": e.command, "params": e.params} for e in command.executions]
-    policy = device.policy
+    policy, results = device.policy, _results(device, command.executions)
+    if results is not None:
+        policy = ExecutionPolicy(CONFIRMED, policy.timeout_ms)
     record = command_record(request_id, executions, changes(before, after), policy, now)
     planned.changes.commands.setdefault(device.id, {})[command_id] = record
     if not policy.confirmed:
         return after
     index = len(planned.results)
-    planned.awaiting.append(Awaiting(index, device.id, command_id, outcome, policy.timeout_ms))
+    awaiting = Awaiting(index, device.id, command_id, outcome, policy.timeout_ms, results)
+    planned.awaiting.append(awaiting)
     return before
+
+
+def _results(
+    device: Device, executions: Sequence[Execution]
+) -> Callable[[Mapping[str, Any]], dict[str, Any]] | None:
+    """What reads the results of a command whose answer carries some, or None."""
+    readers = [
+        (reader, execution.params)
+        for execution in executions
+        if (reader := COMMANDS[execution.command].results.get(execution.command))
+    ]
+    if not readers:
+        return None
+
+    def read(reported: Mapping[str, Any]) -> dict[str, Any]:
+        found: dict[str, Any] = {}
+        for reader, params in readers:
+            found.update(reader(device.attributes, params, reported))
+        return found
+
+    return read
 
 
 def _patches(

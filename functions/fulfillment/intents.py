@@ -8,6 +8,7 @@ one with a valid token: Google's own requests name a handful of devices and comm
 leave ample room for the largest homes. Beyond a cap: HTTP 400 ``protocolError``.
 """
 
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,10 +20,11 @@ from functions.core.errors import BadRequest, InvalidDevice, Unauthorized
 from functions.devices import pins
 from functions.devices.model import parse_device
 from functions.fulfillment.confirm import settle
-from functions.fulfillment.execute import Command, Execution, Planned, group
+from functions.fulfillment.execute import Command, Execution, Planned, group, refused
 from functions.fulfillment.execute import plan as plan_execute
 from functions.fulfillment.query import query
 from functions.fulfillment.store import Changes, Snapshot, Store
+from functions.fulfillment.throttle import Throttle
 
 MAX_DEVICE_IDS = 500
 """Device entries per QUERY: one batched read of at most 501 documents."""
@@ -36,6 +38,12 @@ MAX_EXECUTIONS = 100
 """``execution`` entries per EXECUTE, summed over its commands."""
 MAX_TOKEN_CHARS = 4096
 """Longer than any token this product issues (a user id of at most 1,500 bytes, base64)."""
+MAX_REQUEST_ID_CHARS = 512
+"""Google's request ids are UUID-like (36 characters); the id is echoed in the answer and written
+into every command record, so a longer one is refused."""
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+"""Control characters (C0, DEL, C1) and lone UTF-16 surrogates: JSON can carry them
+(``"\\ud800"``); a log line, an HTTP header or a Firestore string cannot."""
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,8 @@ class Call:
     request_id: str = ""
     signer: tokens.Signer = tokens.UNSIGNED
     """What signs access tokens (functions/core/tokens.py): checked before any I/O."""
+    throttle: Throttle | None = None
+    """The instance's bound on each user's EXECUTEs (functions.fulfillment.throttle), or None."""
 
 
 def claimed_user(
@@ -110,9 +120,13 @@ def sync(call: Call) -> dict[str, Any]:
     devices = []
     for device_id, document in sorted(call.store.list_devices(user_id).items()):
         try:
-            devices.append(parse_device(device_id, document).sync())
+            device = parse_device(device_id, document)
         except InvalidDevice as invalid:
             logs.error("device left out of SYNC", deviceId=device_id, reason=str(invalid))
+            continue
+        if device.matter_without_room:
+            logs.warning("matter device without roomHint", deviceId=device_id)
+        devices.append(device.sync())
     if (account or {}).get("linked") is not True:
         call.store.set_linked(user_id, True)
     logs.info("sync", devices=len(devices))
@@ -140,10 +154,14 @@ def execute_intent(call: Call) -> dict[str, Any]:
     user_id = screened(call)
     readable = [device_id for device_id in requested if valid_id(device_id)]
     check = pin_check_once()
-    check = pin_check_once()
+    admitted: list[bool] = []  # decided once, however often the commit is retried
 
     def plan(snapshot: Snapshot) -> tuple[Changes, Planned]:
         tokens.check(snapshot.token, user_id, tokens.ACCESS, call.now)
+        if not admitted:
+            admitted.append(call.throttle is None or call.throttle.admit(user_id))
+        if not admitted[0]:
+            return Changes(), refused(commands, "deviceBusy")
         planned = plan_execute(
             commands, snapshot.devices, call.request_id, call.now, pin=snapshot.pin, check=check
         )
@@ -151,6 +169,8 @@ def execute_intent(call: Call) -> dict[str, Any]:
 
     planned = call.store.execute(tokens.token_hash(call.token), user_id, readable, plan)
     logs.bind(user=logs.user_ref(user_id))
+    if not admitted[0]:
+        logs.warning("execute throttled")
     settle(call.store, user_id, planned)
     return {"commands": group(planned.results)}
 
@@ -189,6 +209,10 @@ def envelope(body: Any) -> tuple[str, str, Mapping[str, Any]]:
     request_id = body.get("requestId")
     if not isinstance(request_id, str) or not request_id:
         raise BadRequest("requestId must be a non-empty string")
+    if len(request_id) > MAX_REQUEST_ID_CHARS:
+        raise BadRequest(f"requestId is over {MAX_REQUEST_ID_CHARS} characters")
+    if _UNPRINTABLE.search(request_id):
+        raise BadRequest("requestId holds a control character or a lone UTF-16 surrogate")
     inputs = body.get("inputs")
     if not isinstance(inputs, list) or len(inputs) != 1 or not isinstance(inputs[0], Mapping):
         raise BadRequest("inputs must be a list of exactly one object")
@@ -222,6 +246,7 @@ def _commands(raw: Any) -> list[Command]:
         raise BadRequest(f"more than {MAX_COMMANDS} commands in one request")
     commands = []
     device_budget, execution_budget = MAX_EXECUTE_DEVICE_IDS, MAX_EXECUTIONS
+    last: dict[str, tuple[Execution, ...]] = {}
     for command in raw:
         if not isinstance(command, Mapping):
             raise BadRequest("payload.commands[] must be objects")
@@ -233,7 +258,13 @@ def _commands(raw: Any) -> list[Command]:
         execution_budget -= len(executions)
         if execution_budget < 0:
             raise BadRequest(f"more than {MAX_EXECUTIONS} executions in one request")
-        commands.append(Command(tuple(_unique(listed)), tuple(_execution(e) for e in executions)))
+        parsed = tuple(_execution(e) for e in executions)
+        # A device's previous command given again right after itself (challenge answers
+        # included) is the same command: delivered once, one record, one answer.
+        ids = tuple(i for i in _unique(listed) if last.get(i) != parsed)
+        last.update(dict.fromkeys(ids, parsed))
+        if ids:
+            commands.append(Command(ids, parsed))
     return commands
 
 

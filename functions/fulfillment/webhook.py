@@ -25,6 +25,7 @@ from functions.core.errors import BadRequest, Unauthorized
 from functions.core.tokens import UNSIGNED, Signer, bearer_token
 from functions.fulfillment.intents import INTENTS, Call, claimed_user, envelope, verify_token
 from functions.fulfillment.store import Store
+from functions.fulfillment.throttle import Throttle
 
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 MAX_BODY_BYTES = 1 << 20
@@ -132,14 +133,16 @@ def respond(
     now: datetime | None = None,
     *,
     signer: Signer = UNSIGNED,
+    throttle: Throttle | None = None,
 ) -> Answer:
     """The whole fulfillment exchange, free of any web framework; ends with one ``intent
     answered`` log line (intent, latency, HTTP status, devices, devices that failed), what the
     operator's Home Vitals metrics count. ``signer`` checks access tokens' MACs before any
-    I/O (functions/core/tokens.py)."""
+    I/O (functions/core/tokens.py); ``throttle`` bounds each user's EXECUTEs (the deployed
+    function passes the instance's; None: no bound)."""
     started = time.monotonic()
     logs.reset()
-    answer = _respond(method, authorization, raw, store, now, signer=signer)
+    answer = _respond(method, authorization, raw, store, now, signer=signer, throttle=throttle)
     devices, failed = outcome_counts(answer.body)
     logs.info(
         "intent answered",
@@ -187,6 +190,7 @@ def _respond(
     now: datetime | None,
     *,
     signer: Signer,
+    throttle: Throttle | None,
 ) -> Answer:
     if method != "POST":
         return Answer(405, {"error": "use POST"}, {**JSON_HEADERS, "Allow": "POST"})
@@ -202,7 +206,8 @@ def _respond(
             handler = INTENTS.get(intent)
             if handler is None:
                 raise BadRequest(f"unknown intent {intent}")
-            result = handler(Call(payload, token, store(), now, request_id, signer))
+            call = Call(payload, token, store(), now, request_id, signer, throttle)
+            result = handler(call)
         except BadRequest:
             verify_token(store(), token, now, signer)  # a caller without a valid token gets 401
             raise

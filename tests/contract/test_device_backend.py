@@ -8,10 +8,14 @@ from typing import Any
 
 import pytest
 
+from functions.core import tokens
 from functions.devices import pins
 from functions.devices.pins import pin_record
-from tests.support.devices import GARAGE, IR_TV, LOCK, SCENE, locked
-from tests.support.world import World, execute_body, intent, light
+from functions.fulfillment.execute import MAX_RECORDS_PER_DEVICE
+from functions.fulfillment.throttle import Throttle
+from tests.support.devices import CAMERA, GARAGE, IR_TV, LOCK, ROUTER, SCENE, locked
+from tests.support.google_shapes import execute_problems
+from tests.support.world import World, execute_body, golden, intent, light
 
 
 @pytest.fixture
@@ -96,6 +100,72 @@ def test_params_a_record_cannot_hold_are_refused(world: World, home: str) -> Non
     assert world.commands(home, "party") == {}
 
 
+# --- bounded: commands per device per request ---------------------------------------------------
+
+C = "action.devices.commands."
+
+
+def commanding(device_id: str, *executions: tuple[str, dict[str, Any]]) -> dict[str, Any]:
+    """An EXECUTE with one command per execution, each for ``device_id``."""
+    command = [
+        {"devices": [{"id": device_id}], "execution": [{"command": C + c, "params": p}]}
+        for c, p in executions
+    ]
+    return intent("EXECUTE", {"commands": command})
+
+
+def test_one_command_repeated_in_a_request_is_delivered_once(world: World, home: str) -> None:
+    """The issue's restart scene: 100 copies of one command wrote 100 records."""
+    body = commanding("party", *[("ActivateScene", {"deactivate": False})] * 100)
+    assert commands(world.post(body, world.token(home))) == [
+        {"ids": ["party"], "status": "SUCCESS", "states": {"online": True}}
+    ]
+    only_record(world, home, "party")
+
+
+def test_a_command_given_again_after_another_is_kept_in_order(world: World, home: str) -> None:
+    on, off = ("OnOff", {"on": True}), ("OnOff", {"on": False})
+    answer = world.post(commanding("lamp", on, on, off, on), world.token(home))
+    assert {c["status"] for c in commands(answer)} == {"SUCCESS"}
+    records = world.commands(home, "lamp").values()
+    assert sorted(r["executions"][0]["params"]["on"] for r in records) == [False, True, True]
+    assert world.device(home, "lamp")["states"]["on"] is True
+
+
+def test_commands_for_one_device_beyond_the_bound_are_refused(world: World, home: str) -> None:
+    """A padded request (each copy a little different) wrote 249 records for one device."""
+    steps = [("BrightnessAbsolute", {"brightness": n}) for n in range(1, 250)]
+    answer = world.post(commanding("lamp", *steps[:100]), world.token(home))
+    entries = commands(answer)
+    assert [e["status"] for e in entries] == ["SUCCESS"] * 10 + ["ERROR"]
+    assert entries[-1] == {"ids": ["lamp"], "status": "ERROR", "errorCode": "deviceBusy"}
+    assert len(world.commands(home, "lamp")) == MAX_RECORDS_PER_DEVICE == 10
+    assert world.device(home, "lamp")["states"]["brightness"] == 10
+
+
+def test_a_user_over_the_execute_bound_is_answered_busy_and_nothing_is_written(
+    world: World, home: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.throttle = Throttle(burst=2, per_second=0)
+    token, on = world.token(home), execute_body(["lamp", "party"], ("OnOff", {"on": True}))
+    forged = tokens.issue(home)  # a forged token is refused before it is counted
+    assert world.post(on, forged).status == 401
+    for _ in range(2):
+        world.post(on, token)
+    records = {d: world.commands(home, d) for d in ("lamp", "party")}
+    world.put_device(home, "lamp", light(on=False))
+    capsys.readouterr()
+    assert commands(world.post(on, token)) == [
+        {"ids": ["lamp", "party"], "status": "ERROR", "errorCode": "deviceBusy"}
+    ]
+    assert "execute throttled" in capsys.readouterr().out
+    assert world.device(home, "lamp")["states"]["on"] is False
+    assert {d: world.commands(home, d) for d in ("lamp", "party")} == records
+    other = world.token("another-user")
+    world.put_device("another-user", "lamp", light(on=False))
+    assert commands(world.post(on, other))[0]["status"] == "SUCCESS", "a bucket per user"
+
+
 # --- confirmed: the backend's real outcome, or PENDING ----------------------------------------
 
 
@@ -144,15 +214,35 @@ def test_a_slow_garage_door_is_answered_pending(world: World, home: str) -> None
     assert world.device(home, "garage")["states"]["openPercent"] == 0
 
 
-def test_an_unknown_outcome_code_is_a_hard_error(world: World, home: str) -> None:
-    def made_up(_: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        return {"status": "ERROR", "errorCode": "gremlins"}, {}
+BAD_OUTCOMES = {
+    "unknown code": {"status": "ERROR", "errorCode": "gremlins"},
+    "code a list": {"status": "ERROR", "errorCode": ["deviceJammingDetected"]},
+    "code a map": {"status": "ERROR", "errorCode": {"code": "deviceJammingDetected"}},
+    "status a list": {"status": ["SUCCESS"]},
+    "states a list": {"status": "SUCCESS", "states": [{"isLocked": True}]},
+    "a string": "SUCCESS",
+    "a list": ["SUCCESS"],
+    "a number": 1,
+}
 
-    with world.backend(home, "lock", made_up):
-        answer = world.post(
-            execute_body(["lock"], ("LockUnlock", {"lock": True})), world.token(home)
-        )
-    assert commands(answer) == [{"ids": ["lock"], "status": "ERROR", "errorCode": "hardError"}]
+
+@pytest.mark.parametrize("name", list(BAD_OUTCOMES))
+def test_an_outcome_that_breaks_the_contract_is_a_hard_error(
+    world: World, home: str, name: str
+) -> None:
+    """Issue 22, finding 7: an errorCode that is a list must not fail the whole EXECUTE."""
+    world.put_device(home, "lamp", light(on=False))
+
+    def bad(_: dict[str, Any]) -> tuple[Any, dict[str, Any]]:
+        return BAD_OUTCOMES[name], {}
+
+    body = execute_body(["lock", "lamp"], ("LockUnlock", {"lock": True}))
+    with world.backend(home, "lock", bad):
+        answer = world.post(body, world.token(home))
+    assert commands(answer) == [
+        {"ids": ["lock"], "status": "ERROR", "errorCode": "hardError"},
+        {"ids": ["lamp"], "status": "ERROR", "errorCode": "functionNotSupported"},
+    ]
 
 
 def test_optimistic_and_confirmed_devices_in_one_request(world: World, home: str) -> None:
@@ -181,6 +271,144 @@ def test_optimistic_and_confirmed_devices_in_one_request(world: World, home: str
         ("lamp",): "SUCCESS",
         ("lock",): "SUCCESS",
     }
+
+
+# --- results only the backend has -------------------------------------------------------------
+
+STREAM = {"StreamToChromecast": True, "SupportedStreamProtocols": ["progressive_mp4", "webrtc"]}
+
+
+def answering(results: Any) -> Any:
+    """A backend that records a SUCCESS outcome whose states hold ``results``."""
+    return lambda _record: ({"status": "SUCCESS", "states": results}, {})
+
+
+@pytest.mark.parametrize("results", golden("camera_stream_results.json"))
+def test_a_camera_stream_is_answered_with_the_stream_the_backend_minted(
+    world: World, user: str, results: dict[str, Any]
+) -> None:
+    """Google's results examples (tests/golden/camera_stream_results.json) reach Google as the
+    backend recorded them, in the command's states, though the camera is optimistic."""
+    world.put_device(user, "camera", CAMERA)
+    body = execute_body(["camera"], ("GetCameraStream", STREAM))
+    with world.backend(user, "camera", answering(results)):
+        answer = world.post(body, world.token(user))
+    assert commands(answer) == [
+        {"ids": ["camera"], "status": "SUCCESS", "states": {**results, "online": True}}
+    ]
+    assert execute_problems(answer.body["payload"]) == []
+    record = only_record(world, user, "camera")
+    assert (record["mode"], record["answer"]) == ("confirmed", None)
+
+
+@pytest.mark.parametrize(
+    "results",
+    [
+        {"cameraStreamProtocol": "progressive_mp4"},
+        {"cameraStreamAccessUrl": "https://x/y.mp4"},
+        {"cameraStreamProtocol": "hls", "cameraStreamAccessUrl": "https://x/y.m3u8"},
+        {"cameraStreamProtocol": "dash", "cameraStreamAccessUrl": "https://x/y.mpd"},
+        {"cameraStreamProtocol": "webrtc", "cameraStreamAccessUrl": "https://x/offer"},
+        {"cameraStreamProtocol": "progressive_mp4", "cameraStreamAccessUrl": ["https://x"]},
+        {"cameraStreamProtocol": "progressive_mp4", "cameraStreamAccessUrl": ""},
+        {
+            "cameraStreamProtocol": "progressive_mp4",
+            "cameraStreamAccessUrl": "https://x",
+            "cameraStreamAuthToken": 1234,
+        },
+    ],
+    ids=[
+        "no url",
+        "no protocol",
+        "protocol the target lacks",
+        "protocol the device lacks",
+        "webrtc without signaling",
+        "url a list",
+        "url empty",
+        "token a number",
+    ],
+)
+def test_a_stream_that_breaks_googles_results_schema_is_a_hard_error(
+    world: World, user: str, results: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.put_device(user, "camera", CAMERA)
+    body = execute_body(["camera"], ("GetCameraStream", STREAM))
+    capsys.readouterr()
+    with world.backend(user, "camera", answering(results)):
+        answer = world.post(body, world.token(user))
+    assert commands(answer) == [{"ids": ["camera"], "status": "ERROR", "errorCode": "hardError"}]
+    logged = capsys.readouterr().out
+    assert "bad outcome from the device backend" in logged
+    assert "https://x" not in logged, "a result never reaches the logs"
+
+
+def test_a_stream_the_backend_cannot_mint_is_its_error(world: World, user: str) -> None:
+    world.put_device(user, "camera", CAMERA)
+
+    def unavailable(_: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        return {"status": "ERROR", "errorCode": "streamUnavailable"}, {}
+
+    with world.backend(user, "camera", unavailable):
+        answer = world.post(
+            execute_body(["camera"], ("GetCameraStream", STREAM)), world.token(user)
+        )
+    assert commands(answer) == [
+        {"ids": ["camera"], "status": "ERROR", "errorCode": "streamUnavailable"}
+    ]
+
+
+def test_a_camera_whose_backend_is_silent_is_pending(world: World, user: str) -> None:
+    world.put_device(
+        user, "camera", {**CAMERA, "execution": {"mode": "optimistic", "timeoutMs": 100}}
+    )
+    with world.backend(user, "camera", lambda _: None):
+        answer = world.post(
+            execute_body(["camera"], ("GetCameraStream", STREAM)), world.token(user)
+        )
+    assert commands(answer) == [{"ids": ["camera"], "status": "PENDING"}]
+
+
+def test_a_guest_password_is_answered_from_the_backend(
+    world: World, user: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GetGuestNetworkPassword on a router asks for the PIN first (certification); then the
+    answer carries the password of Google's example, never written into the device's states
+    nor logged."""
+    [results] = golden("guest_network_password_results.json")
+    world.put_device(user, "router", ROUTER)
+    world.store.set_pin(user, pin_record(PIN))  # type: ignore[attr-defined]
+    token = world.token(user)
+    body = execute_body(["router"], ("GetGuestNetworkPassword", {}))
+    assert commands(world.post(body, token))[0]["challengeNeeded"] == {"type": "pinNeeded"}
+    body["inputs"][0]["payload"]["commands"][0]["execution"][0]["challenge"] = {"pin": PIN}
+    capsys.readouterr()
+    with world.backend(user, "router", answering(results)):
+        answer = world.post(body, token)
+    assert commands(answer) == [
+        {
+            "ids": ["router"],
+            "status": "SUCCESS",
+            "states": {"guestNetworkEnabled": True, "online": True, **results},
+        }
+    ]
+    assert "guestNetworkPassword" not in world.device(user, "router")["states"]
+    assert results["guestNetworkPassword"] not in capsys.readouterr().out
+
+
+def test_a_guest_password_missing_from_the_outcome_is_a_hard_error(world: World, user: str) -> None:
+    world.put_device(
+        user,
+        "router",
+        {
+            **ROUTER,
+            "secondaryVerification": {"action.devices.commands.GetGuestNetworkPassword": "none"},
+        },
+    )
+    with world.backend(user, "router", answering({"guestNetworkEnabled": True})):
+        answer = world.post(
+            execute_body(["router"], ("GetGuestNetworkPassword", {})), world.token(user)
+        )
+    assert commands(answer) == [{"ids": ["router"], "status": "ERROR", "errorCode": "hardError"}]
 
 
 # --- device errors and exceptions -------------------------------------------------------------

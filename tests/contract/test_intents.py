@@ -8,6 +8,8 @@ from typing import Any
 
 import pytest
 
+from devstack.demo_home import DEMO_DEVICES
+from tests.support.google_shapes import query_problems
 from tests.support.world import World, execute_body, golden, intent, light, log_lines
 
 # --- SYNC -------------------------------------------------------------------------------------
@@ -66,6 +68,87 @@ def test_sync_leaves_out_invalid_documents_and_logs_why(
         f"bad-{i}" for i in range(len(INVALID_DOCUMENTS))
     )
     assert all(e["reason"] for e in errors)
+
+
+def test_sync_passes_the_matter_ids_as_googles_example(world: World) -> None:
+    """https://developers.home.google.com/matter/device-deduplication: a device moved to Matter
+    sends its Basic Information ids and a roomHint in SYNC, beside deviceInfo and otherDeviceIds."""
+    expected = golden("matter_sync_response.json")
+    device = dict(expected["payload"]["devices"][0])
+    user_id = expected["payload"]["agentUserId"]
+    document = {
+        **{k: v for k, v in device.items() if k != "id"},
+        "name": {"name": "Office light"},
+        "attributes": {"colorModel": "rgb"},
+        "states": {"online": True, "on": True, "brightness": 80},
+    }
+    world.put_device(user_id, device["id"], document)
+    answer = world.post(intent("SYNC", request_id=expected["requestId"]), world.token(user_id))
+    assert answer.status == 200
+    assert answer.body["requestId"] == expected["requestId"]
+    synced = {d["id"]: d for d in answer.body["payload"]["devices"]}[device["id"]]
+    assert {key: synced.get(key) for key in device} == device
+
+
+MATTER = {
+    "matterUniqueId": "00112233aabbccddeeff",
+    "matterOriginalVendorId": "0xfff1",
+    "matterOriginalProductId": "0x1234",
+}
+BAD_MATTER: dict[str, dict[str, Any]] = {
+    "vendor without 0x": {**MATTER, "matterOriginalVendorId": "fff1"},
+    "vendor a number": {**MATTER, "matterOriginalVendorId": 65521},
+    "vendor beyond 16 bits": {**MATTER, "matterOriginalVendorId": "0x1fff1"},
+    "product not hexadecimal": {**MATTER, "matterOriginalProductId": "0x12g4"},
+    "product empty after 0x": {**MATTER, "matterOriginalProductId": "0x"},
+    "unique id empty": {**MATTER, "matterUniqueId": ""},
+    "unique id over 32 characters": {**MATTER, "matterUniqueId": "a" * 33},
+    "unique id a number": {**MATTER, "matterUniqueId": 1234},
+    "unique id alone": {"matterUniqueId": "00112233aabbccddeeff"},
+    "no product id": {k: v for k, v in MATTER.items() if k != "matterOriginalProductId"},
+}
+
+
+def test_matter_ids_of_the_wrong_form_leave_the_device_out(
+    world: World, user: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.put_device(user, "good", {**light(), "roomHint": "Porch", **MATTER})
+    world.put_device(
+        user,
+        "upper",
+        {
+            **light(),
+            "roomHint": "Porch",
+            **MATTER,
+            "matterOriginalVendorId": "0xFFF1",
+            "matterUniqueId": "u" * 32,
+        },
+    )
+    for index, fields in enumerate(BAD_MATTER.values()):
+        world.put_device(user, f"bad-{index}", {**light(), "roomHint": "Porch", **fields})
+    token = world.token(user)
+    capsys.readouterr()
+    devices = world.post(intent("SYNC"), token).body["payload"]["devices"]
+    assert [d["id"] for d in devices] == ["good", "upper"]
+    errors = [e for e in log_lines(capsys.readouterr().out) if e["severity"] == "ERROR"]
+    assert len(errors) == len(BAD_MATTER)
+    assert all("matter" in e["reason"] for e in errors), [e["reason"] for e in errors]
+
+
+def test_a_matter_device_without_a_room_hint_is_synced_and_logged(
+    world: World, user: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    world.put_device(user, "roomless", {**light(), **MATTER})
+    world.put_device(user, "placed", {**light(), "roomHint": "Porch", **MATTER})
+    world.put_device(user, "plain", light())
+    token = world.token(user)
+    capsys.readouterr()
+    devices = world.post(intent("SYNC"), token).body["payload"]["devices"]
+    assert [d["id"] for d in devices] == ["placed", "plain", "roomless"]
+    warned = [e for e in log_lines(capsys.readouterr().out) if e["severity"] == "WARNING"]
+    assert [(e["message"], e["deviceId"]) for e in warned] == [
+        ("matter device without roomHint", "roomless")
+    ]
 
 
 def test_custom_data_of_exactly_512_bytes_is_kept(world: World, user: str) -> None:
@@ -134,10 +217,23 @@ def test_query_errors_per_device(world: World, user: str) -> None:
     devices = world.post(body, world.token(user)).body["payload"]["devices"]
     assert devices == {
         "lamp": {"online": True, "on": True, "brightness": 50, "status": "SUCCESS"},
-        "ghost": {"status": "ERROR", "errorCode": "deviceNotFound"},
+        "ghost": {"online": False, "status": "ERROR", "errorCode": "deviceNotFound"},
         "unplugged": {"online": False, "status": "ERROR", "errorCode": "deviceOffline"},
-        "broken": {"status": "ERROR", "errorCode": "hardError"},
+        "broken": {"online": False, "status": "ERROR", "errorCode": "hardError"},
     }
+
+
+def test_every_query_entry_carries_online_and_status(world: World, user: str) -> None:
+    """Google's QUERY response schema requires both for every device, an error included."""
+    world.put_device(user, "lamp", light())
+    world.put_device(user, "unplugged", light(online=False))
+    world.put_device(user, "broken", {**light(), "type": "nonsense"})
+    world.put_device(user, "jammed", {**light(), "deviceError": "deviceJammingDetected"})
+    ids = ["lamp", "ghost", "unplugged", "broken", "jammed", "__x__", "a/b"]
+    body = intent("QUERY", {"devices": [{"id": i} for i in ids]})
+    payload = world.post(body, world.token(user)).body["payload"]
+    assert list(payload["devices"]) == ids
+    assert query_problems(payload) == []
 
 
 def test_query_of_many_devices(world: World, user: str) -> None:
@@ -206,6 +302,38 @@ def test_execute_runs_every_command_and_execution_in_order(world: World, user: s
         "b": {"online": True, "on": True, "brightness": 45},
         "c": {"online": True, "on": False, "brightness": 15},
     }
+
+
+def test_a_thermostat_switched_to_heatcool_reports_a_range(world: World, user: str) -> None:
+    """Issue 21: after ThermostatSetMode heatcool on a device that held one setpoint, the answer
+    and the states carry the range Google's states require in heatcool."""
+    world.put_device(user, "hall", DEMO_DEVICES["hall-thermostat"])
+    body = execute_body(["hall"], ("ThermostatSetMode", {"thermostatMode": "heatcool"}))
+    commands = world.post(body, world.token(user)).body["payload"]["commands"]
+    assert commands == [
+        {
+            "ids": ["hall"],
+            "status": "SUCCESS",
+            "states": {
+                "thermostatMode": "heatcool",
+                "thermostatTemperatureAmbient": 19.5,
+                "thermostatHumidityAmbient": 45,
+                "thermostatTemperatureSetpointLow": 20,
+                "thermostatTemperatureSetpointHigh": 22,
+                "online": True,
+            },
+        }
+    ]
+    query = world.post(intent("QUERY", {"devices": [{"id": "hall"}]}), world.token(user))
+    hall = query.body["payload"]["devices"]["hall"]
+    assert (
+        hall["thermostatTemperatureSetpointLow"],
+        hall["thermostatTemperatureSetpointHigh"],
+    ) == (
+        20,
+        22,
+    )
+    assert "thermostatTemperatureSetpoint" not in hall
 
 
 def test_execute_errors_per_device(world: World, user: str) -> None:

@@ -9,6 +9,7 @@ import pytest
 from google.cloud import firestore
 
 from functions.fulfillment.firestore_store import FirestoreStore
+from functions.fulfillment.throttle import Throttle
 from tests.support.counting import CountingApi
 from tests.support.emulator import PROJECT
 from tests.support.firestore_world import firestore_world
@@ -33,7 +34,12 @@ def test_optimistic_execute_is_one_read_and_one_commit(world: World, user: str) 
     counter = CountingApi(client._firestore_api)
     client._firestore_api_internal = counter
     counted = firestore_world(FirestoreStore(client))
+    counted.throttle = Throttle(burst=1, per_second=0)  # the per-user bound costs nothing
     answer = counted.post(execute_body(["lamp"], ("OnOff", {"on": True})), token)
     assert answer.body["payload"]["commands"][0]["status"] == "SUCCESS"
     assert counter.calls == Counter({"batch_get_documents": 1, "commit": 1})
     assert len(world.commands(user, "lamp")) == 1
+    counter.calls.clear()
+    answer = counted.post(execute_body(["lamp"], ("OnOff", {"on": False})), token)
+    assert answer.body["payload"]["commands"][0]["errorCode"] == "deviceBusy"
+    assert counter.calls == Counter({"batch_get_documents": 1}), "over the bound: no commit"

@@ -43,6 +43,29 @@ IR_TV = {
 }
 
 
+CAMERA = {
+    "type": "action.devices.types.CAMERA",
+    "traits": ["action.devices.traits.CameraStream"],
+    "name": {"name": "Front door camera"},
+    "willReportState": False,
+    "attributes": {
+        "cameraStreamSupportedProtocols": ["webrtc", "hls", "progressive_mp4"],
+        "cameraStreamNeedAuthToken": True,
+    },
+    "states": {"online": True},
+}
+"""An optimistic camera (no ``execution``): GetCameraStream is awaited all the same."""
+ROUTER = {
+    "type": "action.devices.types.ROUTER",
+    "traits": ["action.devices.traits.NetworkControl"],
+    "name": {"name": "Router"},
+    "willReportState": True,
+    "attributes": {"supportsGettingGuestNetworkPassword": True},
+    "execution": {"mode": "confirmed", "timeoutMs": 900},
+    "states": {"online": True, "guestNetworkEnabled": True},
+}
+
+
 def locked(record: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """A backend that locks or unlocks as asked, and says so."""
     want = record["executions"][0]["params"]["lock"]

@@ -110,6 +110,76 @@ for name, escaped in SURROGATES.items():
         with_raw(query("lamp", "BAD"), "BAD", escaped), "forged", 401
     )
 
+# A requestId is echoed in every answer and written into every command record: one that is not
+# Unicode (a lone surrogate) or holds control characters is malformed (HTTP 400), whatever the
+# intent; so is one far longer than any id Google sends.
+REQUEST_IDS = {
+    "lone high surrogate": r'"\ud800"',
+    "lone low surrogate": r'"r\udc00"',
+    "NUL": r'"r\u0000"',
+    "control characters": r'"\u0001\u001b[2J"',
+    "DEL and C1": r'"r\u007f\u0085"',
+    "control characters and surrogates": r'"\u0007\ud800\u0000\udfff"',
+    "newline": r'"r\nX-Forged: 1"',
+    "over 512 characters": json.dumps("r" * 513),
+}
+INTENT_BODIES = {
+    "sync": body("SYNC", {}),
+    "query": query("lamp"),
+    "execute": execute("lamp"),
+    "disconnect": body("DISCONNECT", {}),
+}
+for name, escaped in REQUEST_IDS.items():
+    for intent_name, template in INTENT_BODIES.items():
+        CASES[f"requestId {name}, {intent_name}"] = Case(with_raw(template, "req-h", escaped))
+    CASES[f"forged token, requestId {name}"] = Case(
+        with_raw(INTENT_BODIES["execute"], "req-h", escaped), "forged", 401
+    )
+CASES["requestId a surrogate pair, execute"] = Case(
+    with_raw(execute("lamp"), "req-h", r'"r\ud83d\ude00"'), status=200, outcomes={"lamp": OK}
+)
+for name, escaped in SURROGATES.items():
+    decoded = json.loads(escaped)
+    CASES[f"execute only id {name}"] = Case(
+        with_raw(execute("BAD"), "BAD", escaped), status=200, outcomes={decoded: "deviceNotFound"}
+    )
+    CASES[f"query only id {name}"] = Case(
+        with_raw(query("BAD"), "BAD", escaped), status=200, outcomes={decoded: "deviceNotFound"}
+    )
+    CASES[f"execute id {name} in a second command"] = Case(
+        with_raw(
+            body(
+                "EXECUTE",
+                {
+                    "commands": [
+                        {
+                            "devices": [{"id": "lamp"}],
+                            "execution": [
+                                {
+                                    "command": "action.devices.commands.OnOff",
+                                    "params": {"on": False},
+                                }
+                            ],
+                        },
+                        {
+                            "devices": [{"id": "BAD"}, {"id": "lamp"}],
+                            "execution": [
+                                {
+                                    "command": "action.devices.commands.OnOff",
+                                    "params": {"on": False},
+                                }
+                            ],
+                        },
+                    ]
+                },
+            ),
+            "BAD",
+            escaped,
+        ),
+        status=200,
+        outcomes={decoded: "deviceNotFound", "lamp": OK},
+    )
+
 for depth in (40, 900, 5_000, 100_000):
     CASES[f"nesting {depth} as the body"] = Case(nested(depth).encode())
     CASES[f"nesting {depth} in params"] = Case(

@@ -11,6 +11,7 @@ from typing import Any
 from functions.core import tokens
 from functions.fulfillment.memory_store import MemoryStore
 from functions.fulfillment.store import Store
+from functions.fulfillment.throttle import Throttle
 from functions.fulfillment.webhook import Answer, respond
 
 GOLDEN = Path(__file__).parents[1] / "golden"
@@ -78,6 +79,8 @@ class World:
         self._get = get
         self._commands = commands
         self._backend = backend
+        self.throttle: Throttle | None = None
+        """The bound on each user's EXECUTEs the deployed function applies; none by default."""
 
     def commands(self, user_id: str, device_id: str) -> dict[str, dict[str, Any]]:
         """The device's command records, by command id."""
@@ -111,7 +114,7 @@ class World:
     ) -> Answer:
         authorization = f"Bearer {token}" if token is not None else None
         data = raw if raw is not None else json.dumps(body).encode()
-        return respond(method, authorization, data, lambda: self.store)
+        return respond(method, authorization, data, lambda: self.store, throttle=self.throttle)
 
 
 def log_lines(captured: str) -> list[dict[str, Any]]:

@@ -4,7 +4,10 @@ The trait has no QUERY states. GetCameraStream answers with result fields that a
 states (``cameraStreamProtocol``, ``cameraStreamAccessUrl``, ``cameraStreamReceiverAppId``,
 ``cameraStreamAuthToken``; for WebRTC ``cameraStreamSignalingUrl``, ``cameraStreamOffer``,
 ``cameraStreamIceServers``). Only the device backend can mint a stream URL, so the handler
-returns an empty patch: it never writes results into the device's ``states``.
+returns an empty patch (it never writes results into the device's ``states``), the command is
+always awaited, and the answer carries the results the backend recorded in its outcome's
+``states``, where Google's answer carries them: the protocol one the target asked for and the
+device declares, the access URL (the signaling URL for WebRTC), each field a string.
 
 Where Google is silent:
 
@@ -18,7 +21,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from functions.core.errors import SmartHomeError
-from functions.devices.traits.base import COMMAND_PREFIX, TRAIT_PREFIX, Patch, States, Trait
+from functions.devices.traits.base import (
+    COMMAND_PREFIX,
+    TRAIT_PREFIX,
+    BadResult,
+    Patch,
+    States,
+    Trait,
+    result_strings,
+)
 from functions.devices.traits.fields import Fields
 
 PROTOCOLS = ("hls", "dash", "smooth_stream", "progressive_mp4", "webrtc")
@@ -51,9 +62,36 @@ def get_camera_stream(attributes: Mapping[str, Any], _states: States, params: Fi
     return {}
 
 
+RESULTS = (
+    "cameraStreamProtocol",
+    "cameraStreamAccessUrl",
+    "cameraStreamReceiverAppId",
+    "cameraStreamAuthToken",
+    "cameraStreamSignalingUrl",
+    "cameraStreamOffer",
+    "cameraStreamIceServers",
+)
+
+
+def stream_results(
+    attributes: Mapping[str, Any], params: Mapping[str, Any], reported: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The stream the backend minted, as Google's GetCameraStream results schema has it."""
+    protocol = reported.get("cameraStreamProtocol")
+    url = "cameraStreamSignalingUrl" if protocol == "webrtc" else "cameraStreamAccessUrl"
+    found = result_strings(reported, RESULTS, ("cameraStreamProtocol", url))
+    target = params.get("SupportedStreamProtocols") or []
+    if protocol not in target or protocol not in attributes.get(
+        "cameraStreamSupportedProtocols", []
+    ):
+        raise BadResult("results: cameraStreamProtocol is not one the target and device share")
+    return found
+
+
 TRAIT = Trait(
     name=TRAIT_PREFIX + "CameraStream",
     states=(),
     validate_attributes=validate,
     commands={COMMAND_PREFIX + "GetCameraStream": get_camera_stream},
+    results={COMMAND_PREFIX + "GetCameraStream": stream_results},
 )

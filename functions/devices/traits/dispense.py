@@ -83,9 +83,9 @@ def _declared(attributes: Mapping[str, Any], name: str | None) -> Mapping[str, A
 
 
 def _entries(states: States) -> list[dict[str, Any]]:
-    return [
-        dict(entry) for entry in states.get("dispenseItems") or [] if isinstance(entry, Mapping)
-    ]
+    listed = states.get("dispenseItems")
+    entries = listed if isinstance(listed, list) else []
+    return [dict(entry) for entry in entries if isinstance(entry, Mapping)]
 
 
 def _amount(attributes: Mapping[str, Any], params: Fields) -> tuple[Mapping[str, Any], Any, str]:

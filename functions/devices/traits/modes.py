@@ -15,7 +15,14 @@ from functools import partial
 from typing import Any
 
 from functions.core.errors import SmartHomeError
-from functions.devices.traits.base import COMMAND_PREFIX, TRAIT_PREFIX, Patch, States, Trait
+from functions.devices.traits.base import (
+    COMMAND_PREFIX,
+    TRAIT_PREFIX,
+    Patch,
+    States,
+    Trait,
+    mapping,
+)
 from functions.devices.traits.fields import Fields
 
 # List helpers shared with Toggles and SensorState (they belong in fields.py; not ours to edit).
@@ -87,7 +94,7 @@ def set_modes(attributes: Mapping[str, Any], states: States, params: Fields) -> 
     for mode, setting in update.items():
         if setting not in available.get(mode, ()):
             raise SmartHomeError("notSupported", f"mode {mode!r} has no setting {setting!r}")
-    return {"currentModeSettings": {**states.get("currentModeSettings", {}), **update}}
+    return {"currentModeSettings": {**mapping(states.get("currentModeSettings")), **update}}
 
 
 TRAIT = Trait(

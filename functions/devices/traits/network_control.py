@@ -7,7 +7,8 @@ Each command needs its ``supports*`` attribute, else ``functionNotSupported``.
 - ``EnableDisableNetworkProfile {profile, enable}`` changes no documented state (empty patch);
   a profile not in ``networkProfiles`` answers ``networkProfileNotRecognized``.
 - ``GetGuestNetworkPassword {}`` changes no state; its result ``guestNetworkPassword`` is not a
-  state: only the device backend knows it and the EXECUTE answer must carry it.
+  state: only the device backend knows it, so the command is always awaited and the answer
+  carries the password the backend recorded in its outcome's ``states`` (a non-empty string).
 - ``TestNetworkSpeed {testDownloadSpeed, testUploadSpeed, followUpToken}`` changes no state
   here: Google expects PENDING, then a follow-up with the measured speeds; the device backend
   runs the test and reports ``networkSpeedTestInProgress`` and ``lastNetwork*SpeedTest``.
@@ -22,7 +23,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from functions.core.errors import SmartHomeError
-from functions.devices.traits.base import COMMAND_PREFIX, TRAIT_PREFIX, Patch, States, Trait
+from functions.devices.traits.base import (
+    COMMAND_PREFIX,
+    TRAIT_PREFIX,
+    Patch,
+    States,
+    Trait,
+    result_strings,
+)
 from functions.devices.traits.fields import Fields
 
 FLAGS = (
@@ -82,6 +90,13 @@ def get_guest_network_password(
     return {}
 
 
+def password_results(
+    _attributes: Mapping[str, Any], _params: Mapping[str, Any], reported: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The guest password the backend read, as Google's results schema has it."""
+    return result_strings(reported, ("guestNetworkPassword",), ("guestNetworkPassword",))
+
+
 def test_network_speed(attributes: Mapping[str, Any], states: States, params: Fields) -> Patch:
     """Start a speed test; its results arrive later as states and a follow-up response."""
     download = params.boolean("testDownloadSpeed", required=True)
@@ -120,4 +135,5 @@ TRAIT = Trait(
         COMMAND_PREFIX + "GetGuestNetworkPassword": get_guest_network_password,
         COMMAND_PREFIX + "TestNetworkSpeed": test_network_speed,
     },
+    results={COMMAND_PREFIX + "GetGuestNetworkPassword": password_results},
 )

@@ -15,7 +15,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from functions.core.errors import SmartHomeError
-from functions.devices.traits.base import COMMAND_PREFIX, TRAIT_PREFIX, Patch, States, Trait
+from functions.devices.traits.base import (
+    COMMAND_PREFIX,
+    TRAIT_PREFIX,
+    Patch,
+    States,
+    Trait,
+    strings,
+)
 from functions.devices.traits.fields import Fields
 
 
@@ -48,7 +55,7 @@ def start_stop(attributes: Mapping[str, Any], states: States, params: Fields) ->
     else:
         running = states.get("isRunning") is True
         # A run without activeZones covers the whole device, that is every declared zone.
-        active = states.get("activeZones") or (
+        active = strings(states.get("activeZones")) or (
             list(attributes.get("availableZones") or []) if running else []
         )
         folded = {name.casefold() for name in zones}

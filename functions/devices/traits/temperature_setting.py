@@ -1,6 +1,7 @@
 """TemperatureSetting: https://developers.home.google.com/cloud-to-cloud/traits/temperaturesetting
 
-One setpoint shape per mode (heatcool: High/Low, else one setpoint); mode on restores the last mode.
+One setpoint shape per mode (heatcool: High/Low, else one setpoint); into heatcool the last range
+the device accepts is kept, else one is derived around its setpoint; mode on restores the last mode.
 
 Every temperature on the wire is in degrees Celsius, whatever ``thermostatTemperatureUnit`` says.
 
@@ -12,6 +13,17 @@ first, then the setpoint or range) and the engine applies them in order, so the 
 consistent device. ThermostatTemperatureSetRange puts the device in ``heatcool`` (Google sets
 heatcool when a range is asked); a single ThermostatTemperatureSetpoint while in ``heatcool``
 answers ``inHeatOrCool`` rather than guessing how to move the range.
+
+Into heatcool: a thermostat switched to ``heatcool`` (by ThermostatSetMode, or by ``on``
+restoring it) reports the range, which Google's states require in that mode. The range the
+document kept from the device's last time in heatcool is kept when the device still accepts it
+(low <= high, at least ``bufferRangeCelsius`` apart, within ``thermostatTemperatureRange``), as a
+thermostat keeps its heat-cool range; otherwise the range is derived from the single setpoint it
+held: centred on it, ``bufferRangeCelsius`` wide, shifted inside ``thermostatTemperatureRange``
+(narrowed to it when the range is narrower than the buffer), so the device keeps the target the
+user set. With neither (no setpoint known, or a command-only device) nothing is guessed: the
+device backend reports the range its device chose. A ThermostatTemperatureSetRange chained after
+the mode (Google chains them) sets the range asked for.
 
 Mode ``on`` restores the previous mode. The product remembers it in the states key
 ``previousThermostatMode`` (not a Google state, never reported): every ThermostatSetMode to a
@@ -150,18 +162,62 @@ def _turn_on(attributes: Mapping[str, Any], states: States, modes: list[str]) ->
     raise SmartHomeError("onRequiresMode", "no previous mode to restore: name the mode")
 
 
+def _number(value: Any) -> float | None:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+
+
+def _accepted(attributes: Mapping[str, Any], low: Any, high: Any) -> bool:
+    """True when (low, high) is a range the device accepts."""
+    low, high = _number(low), _number(high)
+    floor, ceiling = _limits(attributes)
+    return (
+        low is not None
+        and high is not None
+        and low <= high
+        and high - low >= attributes.get("bufferRangeCelsius", DEFAULT_BUFFER_CELSIUS)
+        and (floor is None or low >= floor)
+        and (ceiling is None or high <= ceiling)
+    )
+
+
+def heatcool_range(attributes: Mapping[str, Any], states: States) -> Patch:
+    """The setpoints a device entering heatcool reports: its last range if still accepted,
+    else one derived from its single setpoint, else none (see the module docstring)."""
+    if attributes.get(COMMAND_ONLY) is True or _accepted(
+        attributes, states.get(LOW), states.get(HIGH)
+    ):
+        return {}
+    setpoint = _number(states.get(SETPOINT))
+    if setpoint is None:
+        return {}
+    buffer = attributes.get("bufferRangeCelsius", DEFAULT_BUFFER_CELSIUS)
+    low, high = setpoint - buffer / 2, setpoint + buffer / 2
+    floor, ceiling = _limits(attributes)
+    if ceiling is not None and high > ceiling:
+        low, high = ceiling - buffer, ceiling
+    if floor is not None and low < floor:
+        low, high = floor, floor + buffer
+    if ceiling is not None and high > ceiling:
+        high = ceiling
+    return {LOW: round(low, 2), HIGH: round(high, 2)}
+
+
 def set_mode(attributes: Mapping[str, Any], states: States, params: Fields) -> Patch:
-    """Set a declared mode; ``on`` restores the previous one (see the module docstring)."""
+    """Set a declared mode; ``on`` restores the previous one; heatcool brings its range (see the
+    module docstring)."""
     modes = available_modes(attributes)
     mode = params.string("thermostatMode", required=True)
     if mode not in modes:
         raise SmartHomeError("notSupported", f"thermostatMode {mode!r} is not available")
     if mode == "on":
-        return _turn_on(attributes, states, modes)
-    current = states.get("thermostatMode")
-    patch = _enter(mode)
-    if mode == "off" and current not in NOT_RUNNING:
-        patch[PREVIOUS_MODE] = current
+        patch = _turn_on(attributes, states, modes)
+    else:
+        current = states.get("thermostatMode")
+        patch = _enter(mode)
+        if mode == "off" and current not in NOT_RUNNING:
+            patch[PREVIOUS_MODE] = current
+    if patch.get("thermostatMode") == "heatcool":
+        patch.update(heatcool_range(attributes, states))
     return patch
 
 

@@ -11,7 +11,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from functions.core.errors import SmartHomeError
-from functions.devices.traits.base import COMMAND_PREFIX, TRAIT_PREFIX, Patch, States, Trait
+from functions.devices.traits.base import (
+    COMMAND_PREFIX,
+    TRAIT_PREFIX,
+    Patch,
+    States,
+    Trait,
+    mapping,
+)
 from functions.devices.traits.fields import Fields
 from functions.devices.traits.modes import distinct, each, synonyms
 
@@ -38,7 +45,7 @@ def set_toggles(attributes: Mapping[str, Any], states: States, params: Fields) -
     unknown = sorted(set(update) - available)
     if unknown:
         raise SmartHomeError("functionNotSupported", f"unknown toggle(s) {unknown}")
-    return {"currentToggleSettings": {**states.get("currentToggleSettings", {}), **update}}
+    return {"currentToggleSettings": {**mapping(states.get("currentToggleSettings")), **update}}
 
 
 TRAIT = Trait(

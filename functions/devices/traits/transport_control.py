@@ -81,7 +81,8 @@ def _handler(command: str) -> Handler:
         changes, after = PLAYBACK.get(command, (set(), ""))
         if (
             attributes.get("supportPlaybackState") is True
-            and states.get("playbackState") in changes
+            and isinstance(state := states.get("playbackState"), str)
+            and state in changes
         ):
             return {"playbackState": after}
         return {}

@@ -427,3 +427,124 @@ def test_golden_examples() -> None:
     assert execute(
         "ThermostatSetMode", {"thermostatMode": "heat"}, {"thermostatMode": "off"}, RANGED
     ) == {"thermostatMode": "heat", "previousThermostatMode": "heat"}
+
+
+# Into heatcool from a single setpoint: Google's states in heatcool are the range
+# (thermostatTemperatureSetpointHigh / Low, both required in that mode).
+HEATCOOL_MODE = {"thermostatMode": "heatcool"}
+HEATING = {"thermostatMode": "heat", "thermostatTemperatureSetpoint": 21}
+
+
+@pytest.mark.parametrize(
+    ("attributes", "states", "low", "high"),
+    [
+        # centred on the setpoint, bufferRangeCelsius wide (2 by default)
+        (RANGED, HEATING, 20, 22),
+        ({**RANGED, "bufferRangeCelsius": 3}, HEATING, 19.5, 22.5),
+        ({**RANGED, "bufferRangeCelsius": 0}, HEATING, 21, 21),
+        # shifted inside thermostatTemperatureRange (10..30)
+        (RANGED, {**HEATING, "thermostatTemperatureSetpoint": 29.5}, 28, 30),
+        (RANGED, {**HEATING, "thermostatTemperatureSetpoint": 10}, 10, 12),
+        # no range declared: centred, unbounded
+        ({**RANGED, "thermostatTemperatureRange": None}, HEATING, 20, 22),
+    ],
+)
+def test_heatcool_from_a_single_setpoint_derives_a_range_the_device_accepts(
+    attributes: dict, states: dict, low: float, high: float
+) -> None:
+    attributes = {k: v for k, v in attributes.items() if v is not None}
+    working, answer = _chain_with(attributes, states, ("ThermostatSetMode", HEATCOOL_MODE))
+    assert (
+        answer["thermostatTemperatureSetpointLow"],
+        answer["thermostatTemperatureSetpointHigh"],
+    ) == (
+        low,
+        high,
+    )
+    assert "thermostatTemperatureSetpoint" not in answer
+    set_range = {"thermostatTemperatureSetpointHigh": high, "thermostatTemperatureSetpointLow": low}
+    assert execute("ThermostatTemperatureSetRange", set_range, working, attributes) == {
+        "thermostatTemperatureSetpointHigh": high,
+        "thermostatTemperatureSetpointLow": low,
+    }, "the derived range is one the device accepts"
+    assert working["thermostatTemperatureSetpoint"] == states["thermostatTemperatureSetpoint"]
+
+
+def test_a_device_whose_range_is_narrower_than_its_buffer_reports_its_whole_range() -> None:
+    narrow = {
+        **RANGED,
+        "thermostatTemperatureRange": {"minThresholdCelsius": 20, "maxThresholdCelsius": 21},
+    }
+    patch = execute("ThermostatSetMode", HEATCOOL_MODE, HEATING, narrow)
+    assert (
+        patch["thermostatTemperatureSetpointLow"],
+        patch["thermostatTemperatureSetpointHigh"],
+    ) == (
+        20,
+        21,
+    )
+
+
+def test_heatcool_keeps_the_last_range_the_device_still_accepts() -> None:
+    kept = {
+        **HEATING,
+        "thermostatTemperatureSetpointLow": 18,
+        "thermostatTemperatureSetpointHigh": 25,
+    }
+    patch = execute("ThermostatSetMode", HEATCOOL_MODE, kept, RANGED)
+    assert patch == {"thermostatMode": "heatcool", "previousThermostatMode": "heatcool"}
+    too_close = {**kept, "thermostatTemperatureSetpointHigh": 19}
+    outside = {**kept, "thermostatTemperatureSetpointHigh": 35}
+    for states in (too_close, outside):
+        patch = execute("ThermostatSetMode", HEATCOOL_MODE, states, RANGED)
+        assert (
+            patch["thermostatTemperatureSetpointLow"],
+            patch["thermostatTemperatureSetpointHigh"],
+        ) == (20, 22)
+
+
+def test_heatcool_guesses_nothing_it_does_not_know() -> None:
+    assert execute("ThermostatSetMode", HEATCOOL_MODE, {"thermostatMode": "heat"}, RANGED) == {
+        "thermostatMode": "heatcool",
+        "previousThermostatMode": "heatcool",
+    }
+    one_way = {**COMMAND_ONLY, "availableThermostatModes": ["off", "heatcool"]}
+    assert "thermostatTemperatureSetpointLow" not in execute(
+        "ThermostatSetMode", HEATCOOL_MODE, HEATING, one_way
+    )
+
+
+def test_on_restoring_heatcool_brings_its_range() -> None:
+    states = {
+        "thermostatMode": "off",
+        "previousThermostatMode": "heatcool",
+        "thermostatTemperatureSetpoint": 21,
+    }
+    patch = execute("ThermostatSetMode", {"thermostatMode": "on"}, states, RANGED)
+    assert patch == {
+        "thermostatMode": "heatcool",
+        "thermostatTemperatureSetpointLow": 20,
+        "thermostatTemperatureSetpointHigh": 22,
+    }
+
+
+def test_a_range_chained_after_heatcool_wins() -> None:
+    params = {"thermostatTemperatureSetpointHigh": 26, "thermostatTemperatureSetpointLow": 17}
+    _, answer = _chain_with(
+        RANGED,
+        HEATING,
+        ("ThermostatSetMode", HEATCOOL_MODE),
+        ("ThermostatTemperatureSetRange", params),
+    )
+    assert (
+        answer["thermostatTemperatureSetpointLow"],
+        answer["thermostatTemperatureSetpointHigh"],
+    ) == (17, 26)
+
+
+def _chain_with(attributes: dict, states: dict, *executions: tuple[str, dict]) -> tuple[dict, dict]:
+    working = dict(states)
+    for command, params in executions:
+        working |= execute(command, params, working, attributes)
+    trait = TRAITS["action.devices.traits.TemperatureSetting"]
+    return working, trait.query_states(attributes, working)
