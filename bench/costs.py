@@ -12,7 +12,9 @@ subscription does. Home Graph is a stand-in that accepts every call (its calls a
 
 import argparse
 import json
+import os
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -443,10 +445,8 @@ def single_calls(setup: Setup, repeat: int) -> list[Row]:
 
 
 def run(repeat: int, rate_seconds: float, users: int) -> list[dict[str, Any]]:
-    logs = Path(__import__("tempfile").mkdtemp(prefix="costs-"))
+    logs = Path(tempfile.mkdtemp(prefix="costs-"))
     emulator = start_firestore(PROJECT, logs / "firestore.log")
-    import os
-
     os.environ.update(FIRESTORE_EMULATOR_HOST=emulator.host, GOOGLE_CLOUD_PROJECT=PROJECT)
     try:
         from google.cloud import firestore

@@ -112,7 +112,6 @@ class FakeSpeaker:
         """SHA-256 of the certificate, as the bridge pins it (known once started)."""
         self._release = threading.Event()
         self._lock = threading.RLock()
-        self._dir = Path(tempfile.mkdtemp(prefix="fake-speaker-"))
         self._context: ssl.SSLContext | None = None
         self._httpd: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -125,10 +124,11 @@ class FakeSpeaker:
 
     def start(self, port: int = 0) -> "FakeSpeaker":
         if self._context is None:
-            cert, key = self_signed(self._dir, self.name)
-            self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-            self._context.load_cert_chain(cert, key)
-            der = ssl.PEM_cert_to_DER_cert(cert.read_text())
+            with tempfile.TemporaryDirectory(prefix="fake-speaker-") as folder:
+                cert, key = self_signed(Path(folder), self.name)
+                self._context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+                self._context.load_cert_chain(cert, key)
+                der = ssl.PEM_cert_to_DER_cert(cert.read_text())
             self.fingerprint = hashlib.sha256(der).hexdigest()
         self._release.clear()
         httpd = _Server(("127.0.0.1", port), _Handler)  # port 0: the OS picks a free one

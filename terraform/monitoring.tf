@@ -25,11 +25,12 @@ locals {
     state_mismatch = "state mismatch"
     # on_device_change waits for the Home Graph call budget (field kind).
     budget_exhausted = "Home Graph budget exhausted; waiting"
-    # Throttles: too many wrong PINs (fulfillment), failed sign-ins and failed client
-    # authentications (account_linking).
-    pin_locked      = "pin locked"
-    sign_in_refused = "sign-in refused: too many failed attempts"
-    token_refused   = "token refused: too many failed client authentications"
+    # Throttles: too many wrong PINs and a user's EXECUTEs over their bound (fulfillment), failed
+    # sign-ins and failed client authentications (account_linking).
+    pin_locked        = "pin locked"
+    execute_throttled = "execute throttled"
+    sign_in_refused   = "sign-in refused: too many failed attempts"
+    token_refused     = "token refused: too many failed client authentications"
   }
 
   # ERROR lines of a message or event the product gave up on (never retried again).
@@ -143,8 +144,8 @@ locals {
       buckets     = null
     }
     throttles = {
-      description = "PIN lockouts, throttled sign-ins and throttled token requests, by message."
-      filter      = "jsonPayload.message=(\"${local.log_messages.pin_locked}\" OR \"${local.log_messages.sign_in_refused}\" OR \"${local.log_messages.token_refused}\")"
+      description = "PIN lockouts, throttled EXECUTEs, throttled sign-ins and throttled token requests, by message."
+      filter      = "jsonPayload.message=(\"${local.log_messages.pin_locked}\" OR \"${local.log_messages.execute_throttled}\" OR \"${local.log_messages.sign_in_refused}\" OR \"${local.log_messages.token_refused}\")"
       labels      = { message = "EXTRACT(jsonPayload.message)" }
       value       = null
       unit        = "1"
@@ -621,7 +622,7 @@ locals {
     ["State mismatches", "metric.type=\"${local.metric_type.state_mismatches}\" ${local.run_logs}", "ALIGN_DELTA", "REDUCE_SUM", []],
     ["Messages given up", "metric.type=\"${local.metric_type.given_up}\" ${local.run_logs}", "ALIGN_DELTA", "REDUCE_SUM", ["metric.label.message"]],
     ["Home Graph budget waits by kind", "metric.type=\"${local.metric_type.budget_waits}\" ${local.run_logs}", "ALIGN_DELTA", "REDUCE_SUM", ["metric.label.kind"]],
-    ["Throttles (PIN, sign-in, token)", "metric.type=\"${local.metric_type.throttles}\" ${local.run_logs}", "ALIGN_DELTA", "REDUCE_SUM", ["metric.label.message"]],
+    ["Throttles (PIN, EXECUTE, sign-in, token)", "metric.type=\"${local.metric_type.throttles}\" ${local.run_logs}", "ALIGN_DELTA", "REDUCE_SUM", ["metric.label.message"]],
     ["Dead letters waiting", "metric.type=\"pubsub.googleapis.com/subscription/num_undelivered_messages\" resource.type=\"pubsub_subscription\" resource.labels.subscription_id=\"${google_pubsub_subscription.device_changes_dead_letter.name}\"", "ALIGN_MAX", "REDUCE_MAX", []],
     ["Oldest unacknowledged device change (s)", "metric.type=\"pubsub.googleapis.com/subscription/oldest_unacked_message_age\" resource.type=\"pubsub_subscription\" resource.labels.subscription_id=\"${google_pubsub_subscription.device_changes_push.name}\"", "ALIGN_MAX", "REDUCE_MAX", []],
     ["Instances per function", "metric.type=\"run.googleapis.com/container/instance_count\" ${local.run_logs} resource.labels.service_name=starts_with(\"${var.name_prefix}-\")", "ALIGN_MAX", "REDUCE_SUM", ["resource.labels.service_name"]],

@@ -25,6 +25,8 @@ KEEP = timedelta(minutes=10)
 """How long a local command's claim stays in the journal: as long as the product waits for a
 cloud record's outcome, so the cloud's fallback of the same request finds it."""
 NOT_FOUND = {"status": "ERROR", "errorCode": "deviceNotFound"}
+QUERY_NOT_FOUND = {**NOT_FOUND, "online": False}
+"""A QUERY entry carries ``online`` whatever its status, as the cloud QUERY's does."""
 
 
 class Reply:
@@ -75,7 +77,7 @@ class BridgeLocal:
         for device_id in device_ids:
             document = self.bridge.document(device_id)
             if document is None:
-                devices[device_id] = dict(NOT_FOUND)
+                devices[device_id] = dict(QUERY_NOT_FOUND)
                 continue
             states = states_of(document)
             online = states.get("online") is True

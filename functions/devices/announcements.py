@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
+from functions.devices.backend import BadOutcome, parse_outcome
 from functions.devices.error_codes import is_error_code
 from functions.devices.traits import COMMANDS
 from functions.devices.traits.base import TRAIT_PREFIX
@@ -61,25 +62,29 @@ def follow_up_owed(before: Mapping[str, Any] | None, after: Mapping[str, Any] | 
 
 def follow_up(record: Mapping[str, Any]) -> tuple[str, dict[str, Any]]:
     """(trait short name, its notification) for a command record with an outcome."""
-    executions = record.get("executions") or [{}]
-    trait = COMMANDS.get(str(executions[0].get("command")))
+    executions = record.get("executions")
+    first = executions[0] if isinstance(executions, list) and executions else {}
+    command = first.get("command") if isinstance(first, Mapping) else None
+    trait = COMMANDS.get(str(command))
     short = trait.name.removeprefix(TRAIT_PREFIX) if trait else ""
     if short not in FOLLOW_UP_FIELDS:
         raise NotAnnounced(f"no follow-up response for {short or 'this command'}")
-    outcome = record.get("outcome") or {}
     response: dict[str, Any] = {"followUpToken": record["followUpToken"]}
-    if outcome.get("status") == "SUCCESS":
-        states = outcome.get("states") or {}
-        expected = record.get("patch") or {}
+    try:
+        outcome = parse_outcome(record)
+    except BadOutcome:
+        outcome = None  # the backend wrote something else: Google hears the command failed
+    if outcome is not None and outcome.status == "SUCCESS":
+        patch = record.get("patch")
+        expected = patch if isinstance(patch, Mapping) else {}
         response["status"] = "SUCCESS"
         for key in FOLLOW_UP_FIELDS[short]:
-            value = states.get(key, expected.get(key))
+            value = outcome.states.get(key, expected.get(key))
             if value is not None:
                 response[key] = value
     else:
-        code = outcome.get("errorCode")
         response["status"] = "FAILURE"
-        response["errorCode"] = code if is_error_code(code) else "hardError"
+        response["errorCode"] = outcome.error_code if outcome is not None else "hardError"
     return short, {"priority": PRIORITY_SPOKEN, "followUpResponse": response}
 
 

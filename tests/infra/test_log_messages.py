@@ -24,6 +24,7 @@ EXPECTED = {
     "state mismatch": ("warning", {"deviceId", "traits"}),
     "Home Graph budget exhausted; waiting": ("warning", {"kind"}),
     "pin locked": ("warning", set()),
+    "execute throttled": ("warning", set()),
     "sign-in refused: too many failed attempts": ("warning", set()),
     "token refused: too many failed client authentications": ("warning", set()),
     "message too old to retry; dropped": ("error", set()),

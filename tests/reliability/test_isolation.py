@@ -133,11 +133,12 @@ def attempt(home: Home, rng: random.Random, tally: Counter[str]) -> None:
         entry = entries.get(device_id)
         assert entry is not None, (device_id, text[:300])
         if device_id not in mine:
-            if entry.get("errorCode") != "deviceNotFound" or set(entry) - {
-                "ids",
-                "status",
-                "errorCode",
-            }:
+            known = {"ids", "status", "errorCode", "online"}  # QUERY entries carry online
+            if (
+                entry.get("errorCode") != "deviceNotFound"
+                or set(entry) - known
+                or entry.get("online", False) is not False
+            ):
                 tally["cross-user reads"] += 1
         elif "brightness" in entry and entry["brightness"] != mine[device_id]:
             tally["cross-user reads"] += 1

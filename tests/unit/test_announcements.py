@@ -61,6 +61,33 @@ def test_lock_follow_ups_match_googles_page() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    "outcome",
+    [
+        "SUCCESS",
+        ["SUCCESS"],
+        7,
+        {"status": "SUCCESS", "states": "locked"},
+        {"status": "ERROR", "errorCode": ["deviceJammingDetected"]},
+        {"status": "DONE"},
+    ],
+)
+def test_an_outcome_of_another_shape_is_a_failure_google_hears(outcome: Any) -> None:
+    """A backend's ill-typed outcome never raises in the pipeline: Google's follow-up says the
+    command failed (``hardError``), as EXECUTE's answer would."""
+    assert follow_up(record(outcome=outcome))[1]["followUpResponse"] == {
+        "followUpToken": "tok",
+        "status": "FAILURE",
+        "errorCode": "hardError",
+    }
+
+
+@pytest.mark.parametrize("executions", [None, [], "LockUnlock", [None], [["x"]]])
+def test_executions_of_another_shape_are_not_announced(executions: Any) -> None:
+    with pytest.raises(NotAnnounced):
+        follow_up(record(executions=executions))
+
+
 def test_a_command_without_follow_ups_is_not_announced() -> None:
     on = [{"command": "action.devices.commands.OnOff", "params": {"on": True}}]
     with pytest.raises(NotAnnounced):

@@ -162,9 +162,12 @@ def test_execute_goes_through_the_worker_and_writes_the_states(rig) -> None:
     ]
     assert rig["adapter"].on is True and rig["adapter"].applied == [{"on": True}]
     assert rig["store"].devices["lamp"]["states"]["on"] is True
-    _, answer = call(rig["hub"], protocol.QUERY, {"devices": [{"id": "lamp"}]})
+    _, answer = call(rig["hub"], protocol.QUERY, {"devices": [{"id": "lamp"}, {"id": "ghost"}]})
     states = rig["store"].devices["lamp"]["states"]
-    assert answer["payload"]["devices"]["lamp"] == {**states, "on": True, "status": "SUCCESS"}
+    assert answer["payload"]["devices"] == {
+        "lamp": {**states, "on": True, "status": "SUCCESS"},
+        "ghost": {"status": "ERROR", "errorCode": "deviceNotFound", "online": False},
+    }
 
 
 def test_a_command_that_needs_verification_is_declined_before_anything_acts(rig) -> None:
