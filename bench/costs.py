@@ -11,6 +11,7 @@ subscription does. Home Graph is a stand-in that accepts every call (its calls a
 """
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -448,21 +449,30 @@ def run(repeat: int, rate_seconds: float, users: int) -> list[dict[str, Any]]:
     logs = Path(tempfile.mkdtemp(prefix="costs-"))
     emulator = start_firestore(PROJECT, logs / "firestore.log")
     os.environ.update(FIRESTORE_EMULATOR_HOST=emulator.host, GOOGLE_CLOUD_PROJECT=PROJECT)
+    functions_log = (logs / "functions.log").open("w")
+    print(f"the functions' log lines: {functions_log.name}", flush=True)
     try:
-        from google.cloud import firestore
-
-        client, counter = counted_client(PROJECT)
-        setup = Setup(client, counter, firestore.Client(project=PROJECT))
-        rows: list[Row] = []
-        rows += intents(setup, repeat)
-        rows += linking(setup, repeat)
-        for rate, seconds in ((1, rate_seconds), (10, rate_seconds), (100, rate_seconds / 2)):
-            rows.append(state_writes(setup, rate, seconds))
-        rows.append(many_users(setup, users))
-        rows += single_calls(setup, repeat)
-        return [row.as_dict() for row in rows]
+        with contextlib.redirect_stdout(functions_log):
+            return every_unit(repeat, rate_seconds, users)
     finally:
+        functions_log.close()
         emulator.stop()
+
+
+def every_unit(repeat: int, rate_seconds: float, users: int) -> list[dict[str, Any]]:
+    """Every unit of work, counted, on the emulator ``run`` started."""
+    from google.cloud import firestore
+
+    client, counter = counted_client(PROJECT)
+    setup = Setup(client, counter, firestore.Client(project=PROJECT))
+    rows: list[Row] = []
+    rows += intents(setup, repeat)
+    rows += linking(setup, repeat)
+    for rate, seconds in ((1, rate_seconds), (10, rate_seconds), (100, rate_seconds / 2)):
+        rows.append(state_writes(setup, rate, seconds))
+    rows.append(many_users(setup, users))
+    rows += single_calls(setup, repeat)
+    return [row.as_dict() for row in rows]
 
 
 def print_rows(rows: list[dict[str, Any]]) -> None:

@@ -82,7 +82,8 @@ def lag(pipeline: dict[str, Any]) -> Path:
 
 def ratios(fulfillment: dict[str, Any]) -> Path:
     """The fulfillment against its floor: ratio per figure, with the spread of the blocks."""
-    rows = fulfillment["rows"]
+    # The confirmed EXECUTE's floor is the optimistic one: a difference, not a ratio.
+    rows = [r for r in fulfillment["rows"] if "confirmed" not in r["figure"]]
     labels = [r["figure"] for r in rows]
     values = [r["ratio"] for r in rows]
     low = [r["ratio"] - r["spread"][0] for r in rows]
@@ -91,7 +92,8 @@ def ratios(fulfillment: dict[str, Any]) -> Path:
     positions = list(range(len(rows)))[::-1]
     axis.errorbar(values, positions, xerr=[low, high], fmt="o", color="#4c78a8", capsize=2)
     axis.axvline(1.0, color="#888", linewidth=1)
-    axis.axvline(1.10, color="#b00020", linestyle=":", linewidth=1)
+    axis.axvline(1.10, color="#b00020", linestyle=":", linewidth=1)  # latency goal
+    axis.axvline(0.95, color="#2e7d32", linestyle=":", linewidth=1)  # throughput goal
     axis.set_yticks(positions, labels)
     axis.set_xlabel("product / floor, measured side by side (lower is better; throughput: higher)")
     axis.set_title("The fulfillment against its floor")

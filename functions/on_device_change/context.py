@@ -22,6 +22,7 @@ class Reported:
 
     def __init__(self, size: int = REPORTED_ENTRIES) -> None:
         self._versions: OrderedDict[tuple[str, str], int] = OrderedDict()
+        self._skipped: OrderedDict[tuple[str, str], int] = OrderedDict()
         self._large: OrderedDict[str, None] = OrderedDict()
         self._size = size
         self._lock = threading.Lock()
@@ -48,6 +49,21 @@ class Reported:
             self._versions.move_to_end(key)
             while len(self._versions) > self._size:
                 self._versions.popitem(last=False)
+            if self._skipped.get(key, version + 1) <= version:
+                del self._skipped[key]
+
+    def skipped(self, user_id: str, device_id: str, version: int) -> int:
+        """Note that the write at ``version`` was left to a newer write's message; returns the
+        oldest such write since the device was last reported here: how long Google's view of
+        the device has waited while each message in turn was superseded by the next."""
+        key = (user_id, device_id)
+        with self._lock:
+            oldest = min(version, self._skipped.get(key, version))
+            self._skipped[key] = oldest
+            self._skipped.move_to_end(key)
+            while len(self._skipped) > self._size:
+                self._skipped.popitem(last=False)
+            return oldest
 
 
 @dataclass

@@ -8,12 +8,14 @@ this process already reported that version or a newer one (then nothing is read 
 Duplicated, late and reordered messages therefore never take Google's view back, and a message
 costs at most two reads (the user, the device) and one Home Graph call.
 
-When a user's messages queue up (a message waited more than ``FOLD_AFTER_SECONDS`` to be
-delivered and a later write already superseded its state: the user's writes are outrunning its
-sender), the sender folds: it reads all the user's devices at once, reports them in one call, and
-records the read's time as ``reportedThrough``; every queued message for a write committed before
-it then costs one read and no call. A home with more than ``FOLD_MAX_DEVICES`` devices is not
-folded: a fold would read more than it saves.
+When a user's writes outrun its sender (a later write already superseded a message's state, and
+either the message waited more than ``FOLD_AFTER_SECONDS`` to be delivered or the device's
+writes have been left, each to the next, for that long: a chain of superseded messages, each
+young, while Google's view of the device grows old), the sender folds: it reads all the user's
+devices at once, reports them in one call, and records the read's time as ``reportedThrough``;
+every queued message for a write committed before it then costs one read and no call. A home
+with more than ``FOLD_MAX_DEVICES`` devices is not folded (a fold would read more than it saves):
+the device's state as it is now is reported alone.
 
 A 404 names an unknown user or an unknown device; a Request Sync tells which (an unknown user is
 marked unlinked after the grace period of a new link; for an unknown device Google re-syncs, and
@@ -65,8 +67,12 @@ def report_state(delivery: Delivery, data: Mapping[str, Any], queued: float = 0.
         return
     current = pipeline.ledger.device(user_id, device_id)
     plan = report_plan(device_id, version, data["states"], current)
-    if plan == SUPERSEDED and queued > FOLD_AFTER_SECONDS and fold(delivery, user_id, user):
-        return
+    if plan == SUPERSEDED and current is not None:
+        waiting = pipeline.clock() - pipeline.reported.skipped(user_id, device_id, version)
+        if max(queued, waiting / SECOND) > FOLD_AFTER_SECONDS:
+            if fold(delivery, user_id, user):
+                return
+            plan = report_plan(device_id, current.version, {}, current)  # the state now
     if isinstance(plan, str):
         logs.info("state not reported", reason=plan, version=version)
         return

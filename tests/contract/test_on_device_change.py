@@ -514,8 +514,30 @@ def test_a_home_too_large_to_fold_reports_device_by_device(home, google, clock, 
     newest = write(home, linked, "d01", True)
     for message in (stale, newest):
         handle_change(run, {**message, "publishTime": late})
-    assert google.reports == [(linked, {"d01": reportable(True)})]
+    assert google.reports == [
+        (linked, {"d00": reportable(False)}),  # the stale message reports the state now
+        (linked, {"d01": reportable(True)}),
+    ]
     assert home.ledger.user(linked).reported_through == 0
+
+
+def test_a_chain_of_superseded_messages_cannot_hold_a_device_back(
+    home, google, clock, linked
+) -> None:
+    """Each message arrives young, but the next write has always superseded it: left each to
+    the next, Google's view of the device would wait for the writes to stop. Once the device
+    has waited FOLD_AFTER_SECONDS, its user is folded."""
+    run = pipeline(home, google, clock)
+    write(home, linked, "other", False)
+    chain = [write(home, linked, "lamp", n < 7) for n in range(8)]  # on, ..., on, off
+    clock.now = m_version(chain[0])
+    for number, message in enumerate(chain[:-1]):
+        handle_change(run, message)
+        if google.reports:
+            break
+        clock.now += int(0.3 * SECOND)
+    assert number == 4, "skipped while the device had waited under a second, then folded"
+    assert google.reports == [(linked, {"lamp": reportable(False), "other": reportable(False)})]
 
 
 def m_version(message: dict[str, Any]) -> int:
