@@ -203,6 +203,7 @@ def test_the_watch_sees_the_bridges_devices_and_not_the_others(home: BridgeHome)
     home.store.create("switch", switch())
     stop = home.store.watch(seen.append)
     try:
+        eventually(lambda: seen, what="the watch's first snapshot")
         home.store.update_states("switch", {"on": True})
         eventually(lambda: any((s.document or {}).get("states", {}).get("on") for s in seen))
         assert {s.device_id for s in seen} == {"switch"}

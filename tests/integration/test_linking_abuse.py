@@ -14,19 +14,16 @@ from typing import Any
 import pytest
 
 from functions.account_linking import grants
-from functions.account_linking.firestore_records import FirestoreRecords
 from functions.account_linking.http import Linking, source_address
 from functions.account_linking.throttle import (
     SIGN_IN_SOURCE_LIMIT,
     TOKEN_SOURCE_LIMIT,
     USER_FAILURE_LIMIT,
 )
-from functions.core.config import Config
 from functions.fulfillment.firestore_store import FirestoreStore
 from tests.support.linking import (
     GOOGLE,
     NOW,
-    PROJECT,
     SECRET,
     Passwords,
     authorize_query,
@@ -61,26 +58,8 @@ class CountingPasswords(Passwords):
 
 @pytest.fixture
 def people() -> CountingPasswords:
+    """The conftest's ``linking`` and ``person`` over passwords that count their checks."""
     return CountingPasswords()
-
-
-@pytest.fixture
-def linking(store: FirestoreStore, people: CountingPasswords) -> Linking:
-    config = Config(
-        project_id=PROJECT,
-        oauth_client_id="google",
-        oauth_client_secret=SECRET,
-        oauth_redirect_uris="http://127.0.0.1:9/callback",
-    )
-    return Linking(FirestoreRecords(store.client), people, config)
-
-
-@pytest.fixture
-def person(people: CountingPasswords) -> tuple[str, str, str]:
-    uid = f"uid-{uuid.uuid4().hex[:8]}"
-    email = f"{uid}@example.com"
-    people.users[email] = ("correct horse", uid)
-    return uid, email, "correct horse"
 
 
 def basic(client_id: str, secret: str) -> str:

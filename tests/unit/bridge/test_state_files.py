@@ -17,7 +17,11 @@ from bridge.commands import FileJournal
 from bridge.credential import BridgeAccount
 from bridge.speaker.pins import PinStore
 
-SOON = datetime.now(UTC) + timedelta(minutes=10)
+
+def soon() -> datetime:
+    """A record's deadline ten minutes from now (a claim past its deadline is dropped, so a
+    deadline taken when the module was imported could pass before a slow suite reaches it)."""
+    return datetime.now(UTC) + timedelta(minutes=10)
 
 
 def test_concurrent_claims_are_all_kept(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -25,7 +29,7 @@ def test_concurrent_claims_are_all_kept(tmp_path: Path, monkeypatch: pytest.Monk
     path = tmp_path / "commands.json"
     journal = FileJournal(path)
     replace = os.replace
-    other = threading.Thread(target=lambda: journal.claim("lamp/b", SOON))
+    other = threading.Thread(target=lambda: journal.claim("lamp/b", soon()))
     slowed = threading.Event()
 
     def slow_replace(source: Any, target: Any) -> None:
@@ -36,7 +40,7 @@ def test_concurrent_claims_are_all_kept(tmp_path: Path, monkeypatch: pytest.Monk
         replace(source, target)
 
     monkeypatch.setattr(os, "replace", slow_replace)
-    assert journal.claim("lamp/a", SOON)
+    assert journal.claim("lamp/a", soon())
     other.join()
     assert set(FileJournal(path).claims) == {"lamp/a", "lamp/b"}
 
@@ -60,7 +64,7 @@ def test_a_claim_is_durable_directory_included(
 
     monkeypatch.setattr(os, "fsync", recorded_fsync)
     monkeypatch.setattr(os, "replace", recorded_replace)
-    assert FileJournal(tmp_path / "commands.json").claim("lamp/a", SOON)
+    assert FileJournal(tmp_path / "commands.json").claim("lamp/a", soon())
     assert events == ["fsync file", "rename", "fsync dir"]
 
 
