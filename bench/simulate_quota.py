@@ -213,6 +213,7 @@ def percentile(values: list[float], share: float) -> float:
 def simulate(settings: Settings) -> Results:  # noqa: PLR0915 (one scene, told in order)
     """Run the simulation; returns its figures."""
     wall, cpu = time.monotonic(), time.process_time()
+    random.seed(settings.seed)  # the retries' jitter draws from the module's generator
     rng = random.Random(settings.seed)
     sched = Scheduler(START)
     ledger = MemoryLedger(sched.clock)
