@@ -18,7 +18,7 @@ from google.cloud.firestore_v1.field_path import FieldPath
 
 from bridge.contract import COMMANDS, OWNER, SIDE_COLLECTION, check_document, check_fields
 from bridge.credential import BridgeAccount, BridgeCredentials
-from bridge.store import CommandListener, CommandRecord, Listener, Snapshot
+from bridge.store import CommandListener, CommandRecord, Listener, Snapshot, issue_order
 
 
 class HomeClient(firestore.Client):
@@ -142,12 +142,15 @@ class FirestoreHomeStore:
                 with started:
                     ready.add(device_id)
                     started.notify_all()
-                for change in changes:
-                    if change.type.name == "REMOVED":
-                        continue  # answered (by us or by the product's expiry), or deleted
-                    data = change.document.to_dict() or {}
+                arrived = [
+                    (change.document.id, change.document.to_dict() or {})
+                    for change in changes
+                    if change.type.name != "REMOVED"  # answered (by us or the expiry), or deleted
+                ]
+                # A snapshot lists documents by id (random); act in the order Google gave them.
+                for command_id, data in sorted(arrived, key=lambda item: issue_order(item[1])):
                     if data.get("outcome") is None:
-                        listener(CommandRecord.parse(device_id, change.document.id, data))
+                        listener(CommandRecord.parse(device_id, command_id, data))
 
             return on_snapshot
 

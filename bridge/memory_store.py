@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bridge.contract import OWNER, check_document, check_fields
-from bridge.store import CommandListener, CommandRecord, Listener, Snapshot
+from bridge.store import CommandListener, CommandRecord, Listener, Snapshot, issue_order
 
 
 class MemoryHomeStore:
@@ -96,7 +96,8 @@ class MemoryHomeStore:
         entry = (frozenset(device_ids), listener)
         with self._lock:
             self._command_listeners.append(entry)
-            for (device_id, command_id), record in list(self.commands.items()):
+            waiting = sorted(self.commands.items(), key=lambda item: issue_order(item[1]))
+            for (device_id, command_id), record in waiting:
                 if device_id in entry[0] and record.get("outcome") is None:
                     listener(CommandRecord.parse(device_id, command_id, record))
         return lambda: self._command_listeners.remove(entry)
@@ -129,15 +130,18 @@ class MemoryHomeStore:
         mode: str = "optimistic",
         deadline: datetime | None = None,
         request_id: str | None = None,
+        issued_at: datetime | None = None,
+        position: int = 0,
     ) -> str:
         """What the fulfillment's EXECUTE does (tests): in one commit, the state patch (optimistic
         only) and a command record; returns the record's id."""
         patch = dict(patch or {})
         command_id = f"c{next(self._ids)}"
-        now = datetime.now(UTC)
+        now = issued_at or datetime.now(UTC)
         record = {
             "requestId": request_id or command_id,
             "issuedAt": now,
+            "position": position,
             "deadline": deadline or now + timedelta(minutes=10),
             "mode": mode,
             "executions": [{"command": command, "params": dict(params)}],

@@ -8,7 +8,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 
@@ -86,6 +86,19 @@ class CommandRecord:
             deadline if isinstance(deadline, datetime) else None,
             request_id if isinstance(request_id, str) else "",
         )
+
+
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+
+
+def issue_order(record: Mapping[str, Any]) -> tuple[datetime, int]:
+    """The order to act on command records in: by ``issuedAt``, then by ``position`` within one
+    request (docs/devices.md, "Command records"); a record missing either sorts first."""
+    issued, position = record.get("issuedAt"), record.get("position")
+    return (
+        issued if isinstance(issued, datetime) and issued.tzinfo else _EARLIEST,
+        position if isinstance(position, int) and not isinstance(position, bool) else 0,
+    )
 
 
 FOLLOW_UP = "followUpToken"

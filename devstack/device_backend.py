@@ -20,6 +20,7 @@ from typing import Any
 from google.cloud import firestore
 from google.cloud.firestore_v1.field_path import FieldPath
 
+from bridge.store import issue_order
 from functions.devices.backend import COMMANDS, CONFIRMED
 
 LOG = logging.getLogger("devstack.device_backend")
@@ -123,10 +124,11 @@ class DeviceBackend:
             with self._changed:
                 self._listening.add(device_id)
                 self._changed.notify_all()
-            for change in changes:
-                snap = change.document
-                record = snap.to_dict() or {}
-                if change.type.name != "ADDED" or record.get("outcome") is not None:
+            added = [
+                (c.document, c.document.to_dict() or {}) for c in changes if c.type.name == "ADDED"
+            ]
+            for snap, record in sorted(added, key=lambda item: issue_order(item[1])):
+                if record.get("outcome") is not None:
                     continue
                 with self._changed:
                     if snap.id in self._seen or self._stopping.is_set():

@@ -23,6 +23,8 @@ of an EXECUTE and device, written in the same commit as the device's state patch
 
     requestId     Google's request id
     issuedAt      when the fulfillment wrote it
+    position      the record's place among its request's records for the device (0, 1, ...):
+                  records of one request share issuedAt, and a backend acts on them in this order
     deadline      until when an outcome is awaited (then the command expires: logged, follow-up
                   FAILURE if one was asked for)
     expireAt      when Firestore's TTL policy deletes the record
@@ -161,12 +163,15 @@ def command_record(
     patch: Mapping[str, Any],
     policy: ExecutionPolicy,
     now: datetime,
+    *,
+    position: int = 0,
 ) -> dict[str, Any]:
-    """The record of one command to one device, as the fulfillment writes it. Challenge answers
-    (PINs) never reach it."""
+    """The record of one command to one device, as the fulfillment writes it; ``position`` is its
+    place among the request's records for the device. Challenge answers (PINs) never reach it."""
     record: dict[str, Any] = {
         "requestId": request_id,
         "issuedAt": now,
+        "position": position,
         "deadline": now + OUTCOME_WINDOW,
         "expireAt": now + RECORD_TTL,
         "mode": policy.mode,

@@ -316,8 +316,12 @@ def _record(
     policy, results = device.policy, _results(device, command.executions)
     if results is not None:
         policy = ExecutionPolicy(CONFIRMED, policy.timeout_ms)
-    record = command_record(request_id, executions, changes(before, after), policy, now)
-    planned.changes.commands.setdefault(device.id, {})[command_id] = record
+    records = planned.changes.commands.setdefault(device.id, {})
+    patch = changes(before, after)
+    position = len(records)
+    records[command_id] = command_record(
+        request_id, executions, patch, policy, now, position=position
+    )
     if not policy.confirmed:
         return after
     index = len(planned.results)

@@ -50,6 +50,11 @@ class BridgeHome(Protocol):
     def execute(self, device_id: str, on: bool) -> str:
         """EXECUTE's confirmed command record for OnOff; returns its id."""
 
+    def request(self, device_id: str, ons: list[bool]) -> list[str]:
+        """One EXECUTE's confirmed OnOff records for one device, one per command, in one commit:
+        one ``issuedAt``, ``position`` 0, 1, ... (Firestore: ids sorting last position first); their
+        ids in position order."""
+
     def expire(self, device_id: str, command_id: str) -> None:
         """The product's expiry: the record's outcome, written before the bridge's."""
 
@@ -71,6 +76,23 @@ class MemoryBridgeHome:
             device_id, C + "OnOff", {"on": on}, patch={"on": on}, mode="confirmed"
         )
 
+    def request(self, device_id: str, ons: list[bool]) -> list[str]:
+        now = datetime.now(UTC)
+        ids = {
+            position: self.memory.execute(
+                device_id,
+                C + "OnOff",
+                {"on": on},
+                patch={"on": on},
+                mode="confirmed",
+                request_id="one-request",
+                issued_at=now,
+                position=position,
+            )
+            for position, on in enumerate(ons)
+        }
+        return [ids[position] for position in range(len(ons))]
+
     def expire(self, device_id: str, command_id: str) -> None:
         self.memory.commands[(device_id, command_id)]["outcome"] = {"status": "ERROR"}  # expiry
 
@@ -86,6 +108,7 @@ class FirestoreBridgeHome:
 
     def __init__(self, admin: firestore.Client, account: BridgeAccount) -> None:
         self.store: HomeStore = FirestoreHomeStore.connect(account)
+        self.admin = admin
         self.devices = admin.collection("users").document(account.home).collection("devices")
 
     def foreign(self, device_id: str) -> None:
@@ -107,6 +130,28 @@ class FirestoreBridgeHome:
             }
         )
         return command_id
+
+    def request(self, device_id: str, ons: list[bool]) -> list[str]:
+        now, batch = datetime.now(UTC), self.admin.batch()
+        serial = next(self._ids)
+        ids = [f"r{serial}-{len(ons) - position}" for position in range(len(ons))]  # ids descend
+        for position, (command_id, on) in enumerate(zip(ids, ons, strict=True)):
+            batch.set(
+                self._record(device_id, command_id),
+                {
+                    "requestId": f"r{serial}",
+                    "issuedAt": now,
+                    "position": position,
+                    "deadline": now + timedelta(minutes=10),
+                    "mode": "confirmed",
+                    "executions": [{"command": C + "OnOff", "params": {"on": on}}],
+                    "patch": {"on": on},
+                    "answer": None,
+                    "outcome": None,
+                },
+            )
+        batch.commit()
+        return ids
 
     def expire(self, device_id: str, command_id: str) -> None:
         self._record(device_id, command_id).update({"outcome": {"status": "ERROR"}})
@@ -231,6 +276,25 @@ def test_an_outcome_is_recorded_once_with_its_states(home: BridgeHome) -> None:
     assert home.store.record_outcome("switch", command_id, again, {"on": False}) is False
     assert home.outcome("switch", command_id) == success
     assert home.states("switch")["on"] is True
+
+
+@pytest.mark.parametrize("watch_first", [False, True], ids=["waiting", "arriving"])
+def test_one_requests_records_reach_the_bridge_in_googles_order(
+    home: BridgeHome, watch_first: bool
+) -> None:
+    home.store.create("switch", switch())
+    ons = [True, False, True]
+    records: list[CommandRecord] = []
+    stop = home.store.watch_commands(["switch"], records.append) if watch_first else None
+    ids = home.request("switch", ons)
+    if stop is None:
+        stop = home.store.watch_commands(["switch"], records.append)
+    try:
+        eventually(lambda: len(records) == len(ons))
+    finally:
+        stop()
+    assert [r.command_id for r in records] == ids
+    assert [r.executions[0].params["on"] for r in records] == ons
 
 
 def test_an_outcome_after_the_products_expiry_writes_nothing(home: BridgeHome) -> None:

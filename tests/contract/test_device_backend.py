@@ -127,8 +127,10 @@ def test_a_command_given_again_after_another_is_kept_in_order(world: World, home
     on, off = ("OnOff", {"on": True}), ("OnOff", {"on": False})
     answer = world.post(commanding("lamp", on, on, off, on), world.token(home))
     assert {c["status"] for c in commands(answer)} == {"SUCCESS"}
-    records = world.commands(home, "lamp").values()
-    assert sorted(r["executions"][0]["params"]["on"] for r in records) == [False, True, True]
+    records = sorted(world.commands(home, "lamp").values(), key=lambda r: r["position"])
+    assert [r["position"] for r in records] == [0, 1, 2]
+    assert [r["executions"][0]["params"]["on"] for r in records] == [True, False, True]
+    assert len({r["issuedAt"] for r in records}) == 1  # one request: the position orders them
     assert world.device(home, "lamp")["states"]["on"] is True
 
 

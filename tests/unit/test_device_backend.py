@@ -68,6 +68,7 @@ def test_the_record_never_holds_more_than_the_command() -> None:
     assert set(record) == {
         "requestId",
         "issuedAt",
+        "position",
         "deadline",
         "expireAt",
         "mode",
