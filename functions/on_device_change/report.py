@@ -15,7 +15,9 @@ young, while Google's view of the device grows old), the sender folds: it reads 
 devices at once, reports them in one call, and records the read's time as ``reportedThrough``;
 every queued message for a write committed before it then costs one read and no call. A home
 with more than ``FOLD_MAX_DEVICES`` devices is not folded (a fold would read more than it saves):
-the device's state as it is now is reported alone.
+the device's state as it is now is reported alone. A report whose call waited more than
+``FOLD_AFTER_SECONDS`` for the project's Home Graph budget folds too: when calls are scarce, each
+one carries every device of the home that changed meanwhile.
 
 A 404 names an unknown user or an unknown device; a Request Sync tells which (an unknown user is
 marked unlinked after the grace period of a new link; for an unknown device Google re-syncs, and
@@ -77,36 +79,65 @@ def report_state(delivery: Delivery, data: Mapping[str, Any], queued: float = 0.
         logs.info("state not reported", reason=plan, version=version)
         return
     states, reported_version = plan
-    send_report(delivery, user_id, user, {device_id: states})
-    pipeline.reported.record(user_id, device_id, reported_version)
+    home = _HomeRead(delivery, user_id)
+
+    def widen(waited: float) -> dict[str, dict[str, Any]] | None:
+        """The budget kept this call waiting: the Home Graph budget is saturated, so the scarce
+        call carries every device of the home that changed meanwhile (a fold)."""
+        return home.read() if waited > FOLD_AFTER_SECONDS else None
+
+    reported = send_report(delivery, user_id, user, {device_id: states}, widen)
+    if home.reads is None:
+        pipeline.reported.record(user_id, device_id, reported_version)
+    else:
+        home.settle(len(reported))
+
+
+class _HomeRead:
+    """The reads of a fold: all the user's devices, read again each time ``read`` is called."""
+
+    def __init__(self, delivery: Delivery, user_id: str) -> None:
+        self.pipeline, self.user_id = delivery.pipeline, user_id
+        self.reads: Mapping[str, DeviceRead] | None = None
+        self.read_at = 0
+
+    def read(self) -> dict[str, dict[str, Any]] | None:
+        """Every device's reportable states now; None for a home too large to fold."""
+        if self.pipeline.reported.large(self.user_id):
+            return None
+        reads, read_at = self.pipeline.ledger.devices(self.user_id, FOLD_MAX_DEVICES + 1)
+        if len(reads) > FOLD_MAX_DEVICES:
+            self.pipeline.reported.mark_large(self.user_id)
+            return None
+        self.reads, self.read_at = reads, read_at
+        return _reportable(reads)
+
+    def settle(self, reported: int) -> None:
+        """After the call: every device read is reported; a fold of several devices is recorded
+        (``reportedThrough``), so the messages of writes it covered cost one read and no call."""
+        assert self.reads is not None
+        if self.read_at and reported > 1:
+            self.pipeline.ledger.record_fold(self.user_id, self.read_at)
+        for device_id, read in self.reads.items():
+            self.pipeline.reported.record(self.user_id, device_id, read.version)
+        logs.info("states folded", devices=reported)
 
 
 def fold(delivery: Delivery, user_id: str, user: UserRecord) -> bool:
     """Report every device of the user as it is now, in one call; False for a home too large
     to fold (nothing is sent)."""
-    pipeline = delivery.pipeline
-    if pipeline.reported.large(user_id):
+    home = _HomeRead(delivery, user_id)
+    states = home.read()
+    if states is None:
         return False
-    reads, read_at = pipeline.ledger.devices(user_id, FOLD_MAX_DEVICES + 1)
-    if len(reads) > FOLD_MAX_DEVICES:
-        pipeline.reported.mark_large(user_id)
-        return False
-    latest = [(reads, read_at)]
 
-    def refresh() -> dict[str, dict[str, Any]]:
+    def refresh(waited: float) -> dict[str, dict[str, Any]] | None:
         """All the devices again after a wait for budget: the fold covers what came meanwhile."""
-        latest.append(pipeline.ledger.devices(user_id, FOLD_MAX_DEVICES + 1))
-        return _reportable(latest[-1][0])
+        return home.read() if waited > REFRESH_AFTER_SECONDS else None
 
-    states = _reportable(reads)
     if states:
-        send_report(delivery, user_id, user, states, refresh)
-    reads, read_at = latest[-1]
-    if read_at and len(states) > 1:
-        pipeline.ledger.record_fold(user_id, read_at)
-    for device_id, read in reads.items():
-        pipeline.reported.record(user_id, device_id, read.version)
-    logs.info("states folded", devices=len(states))
+        states = send_report(delivery, user_id, user, states, refresh)
+    home.settle(len(states))
     return True
 
 
@@ -127,17 +158,19 @@ def send_report(
     user_id: str,
     user: UserRecord,
     states: dict[str, dict[str, Any]],
-    refresh: Callable[[], dict[str, dict[str, Any]]] | None = None,
-) -> None:
-    """One Report State call for the given devices' states, read again with ``refresh`` when
-    the budget kept the call waiting; raises Redeliver when it must be tried again later."""
+    refresh: Callable[[float], dict[str, dict[str, Any]] | None] | None = None,
+) -> dict[str, dict[str, Any]]:
+    """One Report State call for the given devices' states, or for what ``refresh(waited)``
+    returns instead when the budget kept the call waiting ``waited`` seconds (None: the states
+    as given); returns the states reported. Raises Redeliver when it must be tried again later."""
     pipeline = delivery.pipeline
     request_id = str(uuid.uuid4())
 
     def report(waited: float) -> None:
         nonlocal states
-        if refresh is not None and waited > REFRESH_AFTER_SECONDS:
-            states = refresh()
+        fresh = refresh(waited) if refresh is not None else None
+        if fresh:
+            states = fresh
         pipeline.homegraph().report_state(user_id, request_id, states)
 
     try:
@@ -150,10 +183,10 @@ def send_report(
         if len(states) > 1:
             for device_id, device_states in states.items():
                 send_report(delivery, user_id, user, {device_id: device_states})
-            return
+            return states
         if error.not_found:
             _unknown(delivery, user_id, user, list(states))
-            return
+            return states
         settle = pipeline.clock() - SYNC_SETTLE_SECONDS * SECOND
         if user.sync_sent_at > settle:
             raise Redeliver(f"state refused while Google re-syncs: {error.reason}") from error
@@ -163,8 +196,9 @@ def send_report(
             reason=error.reason,
             states=states,
         )
-        return
+        return states
     logs.info("report state sent", devices=len(states))
+    return states
 
 
 def _unknown(delivery: Delivery, user_id: str, user: UserRecord, devices: list[str]) -> None:

@@ -14,6 +14,7 @@ from functions.core.paths import command_path, device_path, event_path
 from functions.core.units import SECOND
 from functions.on_device_change.client import HomeGraphError
 from functions.on_device_change.errors import Redeliver
+from functions.on_device_change.quota import CallBudget
 from functions.on_device_change.router import handle_change
 from tests.support.fakes import ScriptedHomeGraph
 from tests.support.pipeline import (
@@ -538,6 +539,38 @@ def test_a_chain_of_superseded_messages_cannot_hold_a_device_back(
         clock.now += int(0.3 * SECOND)
     assert delivered == 5, "skipped while the device had waited under a second, then folded"
     assert google.reports == [(linked, {"lamp": reportable(False), "other": reportable(False)})]
+
+
+class SaturatedBudget(CallBudget):
+    """The project's Home Graph budget spent by other instances: every call waits ``seconds``
+    for its place (on the test's clock)."""
+
+    def __init__(self, home: Home, clock: Any, seconds: float) -> None:
+        super().__init__(home.ledger, 0, 0.1, clock=clock, sleep=clock.sleep)
+        self.seconds = seconds
+
+    def take(self, kind: str, until: int) -> float | None:
+        self.sleep(self.seconds)
+        return self.seconds
+
+
+def test_a_call_that_waited_for_a_saturated_budget_carries_the_whole_home(
+    home, google, clock, linked
+) -> None:
+    """When calls are scarce, each one carries every device that changed meanwhile: the other
+    devices' messages then cost no call."""
+    run = pipeline(home, google, clock)
+    run.budget = SaturatedBudget(home, clock, seconds=3)
+    queued = [write(home, linked, device, True) for device in ("a", "b", "c")]
+    for message in queued:
+        handle_change(run, message)
+    assert google.reports == [
+        (linked, {"a": reportable(True), "b": reportable(True), "c": reportable(True)})
+    ]
+    assert home.ledger.user(linked).reported_through >= max(m_version(m) for m in queued)
+    run.budget = SaturatedBudget(home, clock, seconds=0.2)  # a short wait: no fold
+    handle_change(run, write(home, linked, "b", False))
+    assert google.reports[-1] == (linked, {"b": reportable(False)})
 
 
 def m_version(message: dict[str, Any]) -> int:
