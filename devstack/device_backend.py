@@ -73,6 +73,9 @@ class DeviceBackend:
     handled: list[Handled] = field(default_factory=list)
     _watches: list[Any] = field(default_factory=list)
     _workers: list[threading.Thread] = field(default_factory=list)
+    _last: dict[str, threading.Thread] = field(default_factory=dict)
+    """Each device's latest worker: the next one waits for it, so one device's commands are
+    acted on one at a time, in the order they were issued."""
     _seen: set[str] = field(default_factory=set)
     _listening: set[str] = field(default_factory=set)
     _stopping: threading.Event = field(default_factory=threading.Event)
@@ -138,15 +141,24 @@ class DeviceBackend:
                     self._seen.add(snap.id)
                     worker = threading.Thread(
                         target=self._act,
-                        args=(device_id, snap.reference, record),
+                        args=(device_id, snap.reference, record, self._last.get(device_id)),
                         name=f"device-{device_id}",
                     )
                     self._workers.append(worker)
+                    self._last[device_id] = worker
                 worker.start()
 
         return on_snapshot
 
-    def _act(self, device_id: str, ref: Any, record: Mapping[str, Any]) -> None:
+    def _act(
+        self,
+        device_id: str,
+        ref: Any,
+        record: Mapping[str, Any],
+        after: threading.Thread | None,
+    ) -> None:
+        if after is not None:
+            after.join()  # the device's previous command first
         with self._changed:
             reaction = self.reactions.get(device_id, Reaction())
         if self._stopping.wait(reaction.delay):

@@ -123,6 +123,31 @@ def test_a_scene_activation_reaches_the_backend(stack, user, backend) -> None:
     )
 
 
+def test_one_requests_commands_to_a_device_are_acted_on_in_googles_order(
+    stack, user, backend
+) -> None:
+    backend.react(LIGHT, Reaction(delay=0.2))  # slow enough for the commands to overlap
+    steps = [True, False, True, False]
+    body = intent(
+        "EXECUTE",
+        {
+            "commands": [
+                {
+                    "devices": [{"id": LIGHT}],
+                    "execution": [{"command": C + "OnOff", "params": {"on": on}}],
+                }
+                for on in steps
+            ]
+        },
+    )
+    assert {c["status"] for c in post(stack, user, body)["payload"]["commands"]} == {"SUCCESS"}
+    assert backend.wait_for(lambda done: sum(h.device_id == LIGHT for h in done) == 4, timeout=30)
+    issued = stack.store.device(user, LIGHT).collection(COMMANDS).stream()
+    position = {snap.id: (snap.to_dict() or {})["position"] for snap in issued}
+    acted = [position[h.command_id] for h in backend.handled if h.device_id == LIGHT]
+    assert acted == [0, 1, 2, 3]
+
+
 def test_a_confirmed_lock_is_answered_with_the_backends_outcome(stack, user, backend) -> None:
     unlocked(stack, user)
     started = time.monotonic()
