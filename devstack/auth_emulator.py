@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devstack.emulators import Emulator, free_ports, ready
+from devstack.emulators import Emulator, free_ports
 from devstack.local import ROOT, emulator_address
 
 FIREBASE_BIN = ROOT / "node_modules" / ".bin" / "firebase"
@@ -59,6 +59,7 @@ class AuthEmulator(Emulator):
     """The running Auth emulator; ``stop()`` also removes its working folder."""
 
     workdir: Path | None = field(default=None, repr=False)
+    project: str = ""
 
     def stop(self) -> None:
         super().stop()
@@ -76,11 +77,16 @@ def firebase_command() -> Path:
     return FIREBASE_BIN
 
 
-def start_auth_emulator(
-    project: str, log_path: Path, *, port: int | None = None, timeout: float = 60
-) -> Emulator:
+def start_auth_emulator(project: str, log_path: Path, *, port: int | None = None) -> AuthEmulator:
+    """The Firebase Auth emulator once it answers (``launch_auth_emulator`` says what it is)."""
+    return launch_auth_emulator(project, log_path, port=port).ready()
+
+
+def launch_auth_emulator(project: str, log_path: Path, *, port: int | None = None) -> AuthEmulator:
     """The Firebase Auth emulator for a ``demo-`` project on 127.0.0.1 (a free port unless given;
-    firebase.json's is ``emulator_address("auth")[1]``)."""
+    firebase.json's is ``emulator_address("auth")[1]``), launched: ``.ready()`` waits until it
+    answers. Its start is seconds of CPU (firebase-tools compiles the API's schemas), so a
+    caller starts its other processes meanwhile."""
     if not project.startswith("demo-"):
         raise ValueError(f"project must be a demo- project (offline only), not {project!r}")
     command_path = firebase_command()
@@ -128,7 +134,7 @@ def start_auth_emulator(
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
-    return ready(AuthEmulator("auth", port, process, log, workdir), log_path, timeout)
+    return AuthEmulator("auth", port, process, log, workdir, project)
 
 
 def _call(
@@ -153,6 +159,15 @@ def _call(
         except (ValueError, KeyError, TypeError):
             message = error.reason
         raise AuthApiError(error.code, message) from None
+
+
+def delete_accounts(host: str, project: str) -> None:
+    """Delete every account of ``project`` (the emulator's own endpoint): a running emulator
+    then starts over as a fresh one would."""
+    request = urllib.request.Request(
+        f"http://{host}/emulator/v1/projects/{project}/accounts", method="DELETE"
+    )
+    urllib.request.urlopen(request, timeout=10).close()
 
 
 def create_user(host: str, project: str, uid: str, email: str, password: str) -> dict[str, Any]:

@@ -4,8 +4,9 @@ devices, acts on simulated devices and records each outcome as a maker's backend
 For every new record with ``outcome: null`` it waits the device's reaction delay, then commits
 ONE batch: the device's new ``states.*`` (the record's ``patch``; an optimistic device's patch was
 already written by the fulfillment, so only the outcome is needed) and the record's ``outcome``.
-A device configured to fail records ``{"status": "ERROR", "errorCode": ...}``; a jammed one also
-sets ``deviceError: "deviceJammingDetected"`` (and ``states.isJammed`` on a lock), as a real lock
+A commit that fails on a transient error is retried (bounded, logged). A device configured to
+fail records ``{"status": "ERROR", "errorCode": ...}``; a jammed one also sets
+``deviceError: "deviceJammingDetected"`` (and ``states.isJammed`` on a lock), as a real lock
 reports a jam. A command that changes no state (a scene, Locate, a relative step on a one-way
 device) is acted on by logging it, and recorded as SUCCESS. docs/devices.md explains the contract.
 """
@@ -17,15 +18,26 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from google.api_core import exceptions
 from google.cloud import firestore
 from google.cloud.firestore_v1.field_path import FieldPath
 
 from bridge.store import issue_order
+from functions.core import retry
 from functions.devices.backend import COMMANDS, CONFIRMED
 
 LOG = logging.getLogger("devstack.device_backend")
 JAMMED = "deviceJammingDetected"
 LOCK_UNLOCK = "action.devices.commands.LockUnlock"
+COMMIT_RETRY_SECONDS = 10.0
+TRANSIENT = (
+    exceptions.Aborted,
+    exceptions.Cancelled,
+    exceptions.DeadlineExceeded,
+    exceptions.InternalServerError,
+    exceptions.ServiceUnavailable,
+)
+"""Firestore errors a commit is retried on (the emulator under load answers CANCELLED too)."""
 
 
 @dataclass(frozen=True)
@@ -165,29 +177,55 @@ class DeviceBackend:
             return
         commands = tuple(str(e.get("command")) for e in record.get("executions") or [])
         patch = dict(record.get("patch") or {})
-        batch = self.client.batch()
         device = self.device(device_id)
+        writes: list[tuple[Any, dict[str, Any]]] = []
         if reaction.jam:
             jam: dict[str, Any] = {"deviceError": JAMMED}
             if LOCK_UNLOCK in commands:
                 jam[FieldPath("states", "isJammed").to_api_repr()] = True
-            batch.update(device, jam)
+            writes.append((device, jam))
             outcome: dict[str, Any] = {"status": "ERROR", "errorCode": JAMMED}
         elif reaction.fail:
             outcome = {"status": "ERROR", "errorCode": reaction.fail}
         else:
             if record.get("mode") == CONFIRMED and patch:
-                batch.update(
-                    device, {FieldPath("states", k).to_api_repr(): v for k, v in patch.items()}
-                )
+                states = {FieldPath("states", k).to_api_repr(): v for k, v in patch.items()}
+                writes.append((device, states))
             outcome = {"status": "SUCCESS", "states": patch}
-        batch.update(ref, {"outcome": outcome})
-        batch.commit()
+        writes.append((ref, {"outcome": outcome}))
+        names = ", ".join(c.rsplit(".", 1)[-1] for c in commands)
+        try:
+            self._commit(writes, f"{device_id} {names}")
+        except Exception as error:
+            self.log(f"gave up recording the outcome: {device_id} {names}: {error}")
+            return  # the record stays unanswered; the product expires it at its deadline
         what = "acted" if patch or outcome["status"] != "SUCCESS" else "acted (no state change)"
-        self.log(f"{what}: {device_id} {', '.join(c.rsplit('.', 1)[-1] for c in commands)}")
+        self.log(f"{what}: {device_id} {names}")
         with self._changed:
             self.handled.append(Handled(device_id, ref.id, commands, outcome))
             self._changed.notify_all()
+
+    def _commit(self, writes: list[tuple[Any, dict[str, Any]]], what: str) -> None:
+        """Commit ``writes`` in ONE batch, retried within COMMIT_RETRY_SECONDS on a transient
+        error (the writes are idempotent: the same fields, the same values)."""
+
+        def commit() -> None:
+            batch = self.client.batch()
+            for ref, fields in writes:
+                batch.update(ref, fields)
+            batch.commit()
+
+        def on_retry(error: Exception, wait: float) -> None:
+            self.log(f"retrying in {wait:.1f} s: {what}: {error}")
+
+        def pause(wait: float) -> None:
+            self._stopping.wait(wait)  # cut short when stopping
+
+        retry.call(commit, _transient, pause, COMMIT_RETRY_SECONDS, on_retry)
+
+
+def _transient(error: Exception) -> bool:
+    return isinstance(error, TRANSIENT)
 
 
 def _expired(record: Mapping[str, Any]) -> bool:

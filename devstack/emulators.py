@@ -15,7 +15,7 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import IO, Self
 
 FIRESTORE_SCRIPT = "platform/cloud-firestore-emulator/cloud_firestore_emulator"
 PUBSUB_SCRIPT = "platform/pubsub-emulator/bin/cloud-pubsub-emulator"
@@ -83,6 +83,16 @@ class Emulator:
     def host(self) -> str:
         return f"127.0.0.1:{self.port}"
 
+    def ready(self, timeout: float = 60) -> Self:
+        """This emulator once it answers HTTP; if it never does, it is stopped and the error
+        names its log."""
+        try:
+            wait_for_http(f"http://{self.host}/", self.process, timeout)
+        except RuntimeError as error:
+            self.stop()
+            raise RuntimeError(f"{self.name} emulator: {error}; see {self.log.name}") from None
+        return self
+
     def stop(self) -> None:
         """Stop the whole process group (the launcher script and its Java child)."""
         stop_group(self.process)
@@ -100,21 +110,28 @@ def _group_alive(pgid: int) -> bool:
 def stop_group(process: subprocess.Popen[bytes], timeout: float = 15) -> None:
     """SIGTERM a process group started with start_new_session, then wait until all of it is gone
     (SIGKILL after ``timeout``)."""
-    pgid = process.pid
-    if _group_alive(pgid):
-        os.killpg(pgid, signal.SIGTERM)
+    stop_groups([process], timeout)
+
+
+def stop_groups(processes: list[subprocess.Popen[bytes]], timeout: float = 15) -> None:
+    """``stop_group`` for several groups at once: all are told first, then waited for."""
+    for process in processes:
+        if _group_alive(process.pid):
+            os.killpg(process.pid, signal.SIGTERM)
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        process.poll()
-        if not _group_alive(pgid):
-            break
-        time.sleep(0.1)
-    else:
-        os.killpg(pgid, signal.SIGKILL)
-    process.wait()
+    for process in processes:
+        while time.monotonic() < deadline:
+            process.poll()
+            if not _group_alive(process.pid):
+                break
+            time.sleep(0.1)
+        else:
+            if _group_alive(process.pid):
+                os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
 
 
-def _start(name: str, command: list[str], port: int, log_path: Path, timeout: float) -> Emulator:
+def _spawn(name: str, command: list[str], port: int, log_path: Path) -> Emulator:
     log = log_path.open("wb")
     process = subprocess.Popen(
         command,
@@ -123,21 +140,7 @@ def _start(name: str, command: list[str], port: int, log_path: Path, timeout: fl
         stdin=subprocess.DEVNULL,
         start_new_session=True,
     )
-    return ready(Emulator(name, port, process, log), log_path, timeout)
-
-
-E = TypeVar("E", bound=Emulator)
-
-
-def ready(emulator: E, log_path: Path, timeout: float) -> E:
-    """The emulator once it answers HTTP; if it never does, it is stopped and the error names
-    its log."""
-    try:
-        wait_for_http(f"http://{emulator.host}/", emulator.process, timeout)
-    except RuntimeError as error:
-        emulator.stop()
-        raise RuntimeError(f"{emulator.name} emulator: {error}; see {log_path}") from None
-    return emulator
+    return Emulator(name, port, process, log)
 
 
 def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 60) -> None:
@@ -163,9 +166,23 @@ def start_firestore(
     port: int | None = None,
     rules: Path | None = None,
     functions_host: str | None = None,
-    timeout: float = 60,
 ) -> Emulator:
-    """The Firestore emulator, native mode, on 127.0.0.1."""
+    """The Firestore emulator once it answers (``launch_firestore`` says what it is)."""
+    return launch_firestore(
+        project, log_path, port=port, rules=rules, functions_host=functions_host
+    ).ready()
+
+
+def launch_firestore(
+    project: str,
+    log_path: Path,
+    *,
+    port: int | None = None,
+    rules: Path | None = None,
+    functions_host: str | None = None,
+) -> Emulator:
+    """The Firestore emulator, native mode, on 127.0.0.1, launched: ``.ready()`` waits until it
+    answers, so that a caller can start other processes meanwhile."""
     port = port or free_port()
     command = [
         str(sdk_root() / FIRESTORE_SCRIPT),
@@ -180,13 +197,11 @@ def start_firestore(
         command += ["--rules", str(rules)]
     if functions_host:
         command += ["--functions_emulator", functions_host]
-    return _start("firestore", command, port, log_path, timeout)
+    return _spawn("firestore", command, port, log_path)
 
 
-def start_pubsub(
-    project: str, log_path: Path, port: int | None = None, timeout: float = 60
-) -> Emulator:
-    """The Pub/Sub emulator on 127.0.0.1."""
+def launch_pubsub(project: str, log_path: Path, port: int | None = None) -> Emulator:
+    """The Pub/Sub emulator on 127.0.0.1, launched (``.ready()`` waits until it answers)."""
     port = port or free_port()
     command = [
         str(sdk_root() / PUBSUB_SCRIPT),
@@ -194,4 +209,4 @@ def start_pubsub(
         f"--port={port}",
         f"--project={project}",
     ]
-    return _start("pubsub", command, port, log_path, timeout)
+    return _spawn("pubsub", command, port, log_path)

@@ -18,13 +18,20 @@ from dataclasses import astuple, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from devstack.auth_emulator import API_KEY, create_user, start_auth_emulator
+from devstack.auth_emulator import (
+    API_KEY,
+    AuthEmulator,
+    create_user,
+    delete_accounts,
+    launch_auth_emulator,
+)
 from devstack.emulators import (
     Emulator,
     free_ports,
-    start_firestore,
-    start_pubsub,
+    launch_firestore,
+    launch_pubsub,
     stop_group,
+    stop_groups,
     wait_for_http,
 )
 from devstack.eventarc import EventarcRelay
@@ -101,6 +108,9 @@ class LocalStack:
     servers: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     store: Any = None
     auth: Emulator | None = None
+    shared_auth: AuthEmulator | None = None
+    """An Auth emulator for this project that outlives the stack (a test run's, whose start is
+    seconds of CPU): used instead of starting one, its accounts deleted at start, left running."""
     google: GoogleLinking | None = None
     client_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
     saved_env: dict[str, str | None] = field(default_factory=dict, repr=False)
@@ -137,12 +147,22 @@ class LocalStack:
         self.stop()
 
     def _start(self) -> None:
+        """Launch every process first, then wait for them all: the Auth emulator's start is
+        seconds of CPU, and the others start on the second core meanwhile. Every address is
+        known before anything answers (the ports are chosen up front)."""
         self._eventarc_log = (self.logs / "eventarc.log").open("a")
         self.eventarc = EventarcRelay(
             self.ports.written, concurrency=self.eventarc_concurrency, log=self._eventarc_log
         ).start(self.ports.eventarc)
-        self.pubsub = start_pubsub(self.project, self.logs / "pubsub.log", port=self.ports.pubsub)
-        self.firestore = start_firestore(
+        self.auth = self.shared_auth or launch_auth_emulator(
+            self.project, self.logs / "auth.log", port=self.ports.auth
+        )
+        if self.shared_auth:
+            if self.shared_auth.project != self.project:
+                raise ValueError(f"the shared Auth emulator is {self.shared_auth.project}'s")
+            delete_accounts(self.shared_auth.host, self.project)
+        self.pubsub = launch_pubsub(self.project, self.logs / "pubsub.log", port=self.ports.pubsub)
+        self.firestore = launch_firestore(
             self.project,
             self.logs / "firestore.log",
             port=self.ports.firestore,
@@ -157,7 +177,6 @@ class LocalStack:
         self.store = FirestoreStore.connect(self.project)
         self.homegraph = HomeGraphServer(self.url("fulfillment"), self.token_for)
         self.homegraph.start()
-        self.auth = start_auth_emulator(self.project, self.logs / "auth.log", port=self.ports.auth)
         self.google = GoogleLinking(
             self.project,
             CLIENT_ID,
@@ -181,6 +200,8 @@ class LocalStack:
         self.server_env = env
         for name, target in TARGETS.items():
             self.servers[name] = self._serve(name, target, env)
+        for emulator in (self.pubsub, self.firestore, self.auth):
+            emulator.ready()
         for name, process in self.servers.items():
             wait_for_http(self.url(name), process)
         self._register_trigger()
@@ -330,19 +351,17 @@ class LocalStack:
         if self._eventarc_log:
             self._eventarc_log.close()
             self._eventarc_log = None
-        for process in self.servers.values():
-            stop_group(process)
+        stop_groups(list(self.servers.values()))
         self.servers.clear()
         if self.google:
             self.google.stop()
             self.google = None
-        if self.auth:
-            self.auth.stop()
-            self.auth = None
         if self.homegraph:
             self.homegraph.stop()
             self.homegraph = None
-        for emulator in (self.firestore, self.pubsub):
-            if emulator:
-                emulator.stop()
-        self.firestore = self.pubsub = None
+        owned = self.auth if self.auth is not self.shared_auth else None
+        emulators = [e for e in (owned, self.firestore, self.pubsub) if e]
+        stop_groups([emulator.process for emulator in emulators])
+        for emulator in emulators:
+            emulator.stop()  # already gone: closes its log, removes its working folder
+        self.auth = self.firestore = self.pubsub = None

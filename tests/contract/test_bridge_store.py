@@ -5,9 +5,7 @@ port promises (a bridge reaches only the devices it owns; an outcome is recorded
 
 import itertools
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, Protocol
 
 import pytest
@@ -18,7 +16,7 @@ from bridge.credential import BridgeAccount, provision
 from bridge.firestore_store import FirestoreHomeStore
 from bridge.memory_store import MemoryHomeStore
 from bridge.store import CommandRecord, HomeStore, Snapshot
-from devstack.auth_emulator import API_KEY, start_auth_emulator
+from devstack.auth_emulator import API_KEY
 from devstack.emulators import Emulator
 from tests.support.waiting import eventually
 
@@ -166,21 +164,12 @@ class FirestoreBridgeHome:
         return self.devices.document(device_id).collection("commands").document(command_id)
 
 
-@pytest.fixture(scope="module")
-def auth(client: firestore.Client, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    emulator = start_auth_emulator(client.project, Path(tmp_path_factory.mktemp("auth")) / "log")
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
-
-
 @pytest.fixture(params=ADAPTERS)
 def home(request: pytest.FixtureRequest) -> BridgeHome:
     if request.param == "memory":
         return MemoryBridgeHome()
     client: firestore.Client = request.getfixturevalue("client")
-    auth: Emulator = request.getfixturevalue("auth")
+    auth: Emulator = request.getfixturevalue("auth_emulator")
     account = provision(
         client.project,
         API_KEY,

@@ -11,7 +11,8 @@ from functions.account_linking.firestore_records import FirestoreRecords
 from functions.account_linking.http import Linking
 from functions.core.config import Config
 from functions.fulfillment.firestore_store import FirestoreStore
-from tests.support.linking import PROJECT, SECRET, Passwords
+from tests.support.emulator import PROJECT
+from tests.support.linking import SECRET, Passwords
 
 
 @pytest.fixture(scope="module")

@@ -5,14 +5,12 @@ import base64
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from devstack.auth_emulator import API_KEY, create_user, sign_in_with_password, start_auth_emulator
+from devstack.auth_emulator import API_KEY, create_user, sign_in_with_password
 from devstack.emulators import Emulator
 from functions.account_linking.http import Linking
 from functions.account_linking.identity import FirebasePasswordSignIn
@@ -23,11 +21,11 @@ from functions.account_linking.throttle import (
 )
 from functions.fulfillment.firestore_store import FirestoreStore
 from functions.fulfillment.webhook import respond as fulfillment_respond
+from tests.support.emulator import PROJECT
 from tests.support.linking import (
     GOOGLE,
     GOOGLE_HOME_IOS,
     NOW,
-    PROJECT,
     SECRET,
     app_flip,
     authorize_query,
@@ -315,17 +313,6 @@ def test_nothing_secret_is_logged(linking, person, capsys) -> None:
 
 
 # --- App Flip (issue 21 item 2) -------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def auth_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    """The Firebase Auth emulator: the maker's app signs its user in there."""
-    log = Path(tmp_path_factory.mktemp("auth")) / "auth.log"
-    emulator = start_auth_emulator(PROJECT, log)
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
 
 
 @pytest.fixture

@@ -2,13 +2,13 @@
 fulfillment writes a record per command, the bridge (signed in as its home-limited user, rules
 enforced by the emulator) carries it out on a fake speaker over real TLS and records the outcome.
 
-The DND switch is confirmed: Google hears the speaker's real outcome (the read-back), within
-Google's 1,000 ms p90; a lying setter is answered ERROR; an unreachable speaker deviceOffline; the
-restart scene, which changes no state, reaches the speaker. The bridge's credential may record an
-outcome once and change nothing else of a record, and cannot touch another home's records."""
+The DND switch is confirmed: Google hears the speaker's real outcome (the read-back), not
+PENDING (its latency: bench/bridge_budget.py); a lying setter is answered ERROR; an unreachable
+speaker deviceOffline; the restart scene, which changes no state, reaches the speaker. The
+bridge's credential may record an outcome once and change nothing else of a record, and cannot
+touch another home's records."""
 
 import json
-import statistics
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -28,26 +28,32 @@ from bridge.speaker.client import SpeakerClient
 from bridge.speaker.discovery import StaticDiscovery
 from bridge.speaker.pins import PinStore
 from bridge.speaker.tokens import HomeGraphTokens
-from devstack.auth_emulator import API_KEY
+from devstack.auth_emulator import API_KEY, AuthEmulator
 from devstack.fake_speaker import FakeSpeaker
 from devstack.stack import LocalStack
+from tests.support.emulator import PROJECT
 from tests.support.waiting import eventually
 from tests.support.world import light
 
-PROJECT = "demo-smarthome-bridge-commands"
 HOME, OTHER = "commands-home", "commands-other-home"
 DND, RESTART = "bedroom-dnd", "bedroom-restart"
 C = "action.devices.commands."
-EXECUTE_P90_TARGET_MS = 1000
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, auth_emulator: AuthEmulator
+) -> Iterator[LocalStack]:
     settings = {
         "REQUEST_SYNC_MIN_INTERVAL_SECONDS": "1",
         "NEW_USER_GRACE_SECONDS": "0",
     }
-    with LocalStack(PROJECT, Path(tmp_path_factory.mktemp("stack")), settings=settings) as stack:
+    with LocalStack(
+        PROJECT,
+        Path(tmp_path_factory.mktemp("stack")),
+        settings=settings,
+        shared_auth=auth_emulator,
+    ) as stack:
         yield stack
 
 
@@ -122,11 +128,8 @@ def test_the_dnd_switch_is_confirmed(stack: LocalStack, rig: dict[str, Any]) -> 
 def test_execute_is_answered_with_the_speakers_real_outcome(
     stack: LocalStack, speaker: FakeSpeaker, rig: dict[str, Any]
 ) -> None:
-    took = []
     for on in [True, False] * 6:
-        started = time.monotonic()
         entry = execute(stack, DND, "OnOff", {"on": on})
-        took.append((time.monotonic() - started) * 1000)
         assert entry["status"] == "SUCCESS", entry
         assert entry["states"] == {"on": on, "online": True}
         assert speaker.dnd is on
@@ -136,12 +139,7 @@ def test_execute_is_answered_with_the_speakers_real_outcome(
     assert stack.store.device(HOME, DND).get().to_dict()["states"]["on"] is False
     setters = [r.body for r in speaker.requests if r.body and "notifications_enabled" in r.body]
     assert len(setters) == 12  # one write per command: never twice
-    p90 = statistics.quantiles(took, n=10)[-1]
-    print(
-        f"\nEXECUTE on the confirmed DND switch: median {statistics.median(took):.0f} ms, "
-        f"p90 {p90:.0f} ms, max {max(took):.0f} ms over {len(took)}"
-    )
-    assert p90 < EXECUTE_P90_TARGET_MS
+    # How long this takes is measured by `make bench` (bench/bridge_budget.py), not here.
 
 
 def test_a_lying_setter_is_answered_error_with_the_truth(

@@ -25,13 +25,13 @@ from bridge.speaker.client import SpeakerClient
 from bridge.speaker.discovery import StaticDiscovery
 from bridge.speaker.pins import PinStore
 from bridge.speaker.tokens import HomeGraphTokens
-from devstack.auth_emulator import API_KEY
+from devstack.auth_emulator import API_KEY, AuthEmulator
 from devstack.fake_speaker import FakeSpeaker
 from devstack.stack import LocalStack
+from tests.support.emulator import PROJECT
 from tests.support.waiting import eventually
 from tests.support.world import light
 
-PROJECT = "demo-smarthome-bridge"
 HOME, OTHER = "bridge-home", "other-home"
 POLL = 1.0
 BUDGET_PER_MINUTE, BUDGET_BURST = 240.0, 6
@@ -39,12 +39,19 @@ DND = "bedroom-dnd"
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, auth_emulator: AuthEmulator
+) -> Iterator[LocalStack]:
     settings = {
         "REQUEST_SYNC_MIN_INTERVAL_SECONDS": "1",
         "NEW_USER_GRACE_SECONDS": "0",
     }
-    with LocalStack(PROJECT, Path(tmp_path_factory.mktemp("stack")), settings=settings) as stack:
+    with LocalStack(
+        PROJECT,
+        Path(tmp_path_factory.mktemp("stack")),
+        settings=settings,
+        shared_auth=auth_emulator,
+    ) as stack:
         yield stack
 
 

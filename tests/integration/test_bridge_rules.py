@@ -7,7 +7,6 @@ is not one of Google's shapes."""
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +15,7 @@ from google.cloud import firestore
 
 from bridge.credential import BridgeAccount, provision
 from bridge.firestore_store import FirestoreHomeStore
-from devstack.auth_emulator import API_KEY, start_auth_emulator
-from devstack.emulators import Emulator
+from devstack.auth_emulator import API_KEY, AuthEmulator, delete_accounts
 
 pytestmark = pytest.mark.integration
 
@@ -55,18 +53,11 @@ def lock(owner: str | None = "maker-cloud") -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def auth(client: firestore.Client, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
-    log = Path(tmp_path_factory.mktemp("auth")) / "auth.log"
-    emulator = start_auth_emulator(client.project, log)
-    try:
-        yield emulator
-    finally:
-        emulator.stop()
-
-
-@pytest.fixture(scope="module")
-def account(client: firestore.Client, auth: Emulator) -> BridgeAccount:
-    return provision(client.project, API_KEY, HOME, admin_bearer="owner", auth_emulator=auth.host)
+def account(client: firestore.Client, auth_emulator: AuthEmulator) -> BridgeAccount:
+    delete_accounts(auth_emulator.host, client.project)  # HOME's bridge user, made afresh
+    return provision(
+        client.project, API_KEY, HOME, admin_bearer="owner", auth_emulator=auth_emulator.host
+    )
 
 
 @pytest.fixture

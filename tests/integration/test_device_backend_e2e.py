@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from google.cloud import firestore
 
+from devstack.auth_emulator import AuthEmulator
 from devstack.demo_home import DEMO_DEVICES, seed
 from devstack.device_backend import BRIDGED, Reaction
 from devstack.device_backend import DeviceBackend as Backend
@@ -23,10 +24,10 @@ from devstack.pin import main as pin_main
 from devstack.pin import set_pin
 from devstack.stack import LocalStack
 from functions.devices.backend import COMMANDS, ExecutionPolicy, command_record
+from tests.support.emulator import PROJECT
 from tests.support.waiting import eventually
 from tests.support.world import execute_body, intent
 
-PROJECT = "demo-smarthome-backend-e2e"
 DOCS_PAGE = Path(__file__).resolve().parents[2] / "docs" / "devices.md"
 LOCK, GARAGE, SCENE, LIGHT = "front-door-lock", "garage-door", "movie-night", "kitchen-light"
 PIN = "1234"
@@ -34,13 +35,20 @@ C = "action.devices.commands."
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, auth_emulator: AuthEmulator
+) -> Iterator[LocalStack]:
     settings = {
         "REQUEST_SYNC_MIN_INTERVAL_SECONDS": "2",
         "NEW_USER_GRACE_SECONDS": "0",
         "HOMEGRAPH_TIMEOUT_SECONDS": "2",
     }
-    with LocalStack(PROJECT, Path(tmp_path_factory.mktemp("stack")), settings=settings) as stack:
+    with LocalStack(
+        PROJECT,
+        Path(tmp_path_factory.mktemp("stack")),
+        settings=settings,
+        shared_auth=auth_emulator,
+    ) as stack:
         yield stack
 
 

@@ -18,23 +18,24 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from devstack.auth_emulator import AuthEmulator
 from devstack.browser import launch_browser
 from devstack.demo_stack import DEMO_PIN, Demo
 from devstack.stack import LocalStack
 from functions.devices.pins import pin_record
+from tests.support.emulator import PROJECT
 
-PROJECT = "demo-smarthome-page"
 USER = "demo"
 WAIT = 30_000
 """Milliseconds a page waits for the stack (Report State, Request Sync, a bridge poll)."""
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+def demo(tmp_path_factory: pytest.TempPathFactory, auth_emulator: AuthEmulator) -> Iterator[Demo]:
     logs = Path(tmp_path_factory.mktemp("home-page"))
     settings = {"REQUEST_SYNC_MIN_INTERVAL_SECONDS": "1"}
     with (
-        LocalStack(PROJECT, logs, settings=settings) as stack,
+        LocalStack(PROJECT, logs, settings=settings, shared_auth=auth_emulator) as stack,
         Demo(stack, logs, bridge_poll=1.0) as demo,
     ):
         yield demo

@@ -14,20 +14,27 @@ from typing import Any
 
 import pytest
 
+from devstack.auth_emulator import AuthEmulator
 from devstack.browser import launch_browser
 from devstack.google_linking import LinkingFailed
 from devstack.stack import LocalStack
 from functions.fulfillment.webhook import respond
+from tests.support.emulator import PROJECT
 from tests.support.world import intent, light
-
-PROJECT = "demo-smarthome-linking"
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, auth_emulator: AuthEmulator
+) -> Iterator[LocalStack]:
     """The local stack with signed tokens, as `make run` and a deployment have them."""
     settings = {"TOKEN_MAC_KEY": secrets.token_urlsafe(48)}
-    with LocalStack(PROJECT, Path(tmp_path_factory.mktemp("linking")), settings=settings) as stack:
+    with LocalStack(
+        PROJECT,
+        Path(tmp_path_factory.mktemp("linking")),
+        settings=settings,
+        shared_auth=auth_emulator,
+    ) as stack:
         yield stack
 
 

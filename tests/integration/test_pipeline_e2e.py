@@ -13,20 +13,23 @@ from typing import Any
 import pytest
 from google.cloud import firestore, pubsub_v1  # type: ignore[attr-defined]
 
+from devstack.auth_emulator import AuthEmulator
 from devstack.homegraph_server import Faults
 from devstack.stack import TOPIC, LocalStack
 from functions.core.logs import user_ref
 from tests.support import devices as backend_cases
+from tests.support.emulator import PROJECT
 from tests.support.waiting import eventually
 from tests.support.world import intent, light
 
-PROJECT = "demo-smarthome-e2e"
 SYNC_PATH = "/v1/devices:requestSync"
 REPORT_PATH = "/v1/devices:reportStateAndNotification"
 
 
 @pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, auth_emulator: AuthEmulator
+) -> Iterator[LocalStack]:
     settings = {
         "REQUEST_SYNC_MIN_INTERVAL_SECONDS": "2",
         "NEW_USER_GRACE_SECONDS": "3",
@@ -34,7 +37,12 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
         "HOMEGRAPH_RETRY_SECONDS": "4",
         "ACCURACY_SETTLED_SECONDS": "1",
     }
-    with LocalStack(PROJECT, Path(tmp_path_factory.mktemp("stack")), settings=settings) as stack:
+    with LocalStack(
+        PROJECT,
+        Path(tmp_path_factory.mktemp("stack")),
+        settings=settings,
+        shared_auth=auth_emulator,
+    ) as stack:
         yield stack
 
 

@@ -11,17 +11,22 @@ from pathlib import Path
 
 import pytest
 
+from devstack.auth_emulator import AuthEmulator
 from devstack.stack import LocalStack
 from tests.support import figures
-from tests.support.figures import PROJECT, SETTINGS
+from tests.support.emulator import PROJECT
+from tests.support.figures import SETTINGS
 
 
 @pytest.fixture(scope="package")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+def stack(
+    tmp_path_factory: pytest.TempPathFactory, auth_emulator: AuthEmulator
+) -> Iterator[LocalStack]:
     """The full local stack (emulators, the four functions, local Google side), started once
     for the package and stopped after its last test; the environment is restored."""
     saved = dict(os.environ)
-    stack = LocalStack(PROJECT, Path(tmp_path_factory.mktemp("reliability")), settings=SETTINGS)
+    logs = Path(tmp_path_factory.mktemp("reliability"))
+    stack = LocalStack(PROJECT, logs, settings=SETTINGS, shared_auth=auth_emulator)
     try:
         yield stack.start()
     finally:

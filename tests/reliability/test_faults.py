@@ -25,7 +25,8 @@ from google.cloud import pubsub_v1  # type: ignore[attr-defined]
 from devstack.homegraph_server import REPORT_STATE, REQUEST_SYNC, ApiError, Faults
 from devstack.stack import TOPIC, LocalStack
 from functions.core.logs import user_ref
-from tests.support.figures import MODES, PROJECT, Mode, record
+from tests.support.emulator import PROJECT
+from tests.support.figures import MODES, Mode, record
 from tests.support.waiting import eventually
 from tests.support.world import light
 

@@ -1,5 +1,7 @@
-"""The Firestore emulator for a whole test run (a pytest plugin, loaded by tests/conftest.py):
-started on first use by any test that needs it, stopped at the end, the environment restored."""
+"""The emulators shared by a whole test run (a pytest plugin, loaded by tests/conftest.py): the
+Firestore emulator, the environment restored at the end, and the Firebase Auth emulator, whose
+start is seconds of CPU (the local stacks use it instead of starting their own). Each is
+started on first use by a test that needs it and stopped at the end."""
 
 import os
 from collections.abc import Iterator
@@ -8,6 +10,7 @@ from pathlib import Path
 import pytest
 from google.cloud import firestore
 
+from devstack.auth_emulator import AuthEmulator, start_auth_emulator
 from devstack.emulators import Emulator, start_firestore
 from functions.fulfillment.firestore_store import FirestoreStore
 
@@ -40,3 +43,14 @@ def client(firestore_emulator: Emulator) -> firestore.Client:
 @pytest.fixture
 def store(client: firestore.Client) -> FirestoreStore:
     return FirestoreStore(client)
+
+
+@pytest.fixture(scope="session")
+def auth_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthEmulator]:
+    """The Auth emulator for PROJECT. A local stack for PROJECT given it as ``shared_auth``
+    deletes its accounts when it starts; other users make their accounts unique."""
+    emulator = start_auth_emulator(PROJECT, tmp_path_factory.mktemp("auth") / "auth.log")
+    try:
+        yield emulator
+    finally:
+        emulator.stop()

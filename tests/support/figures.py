@@ -18,7 +18,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 OUT = ROOT / ".soak"
 LINES: list[str] = []
-PROJECT = "demo-reliability"
 SETTINGS = {
     "REQUEST_SYNC_MIN_INTERVAL_SECONDS": "2",
     "NEW_USER_GRACE_SECONDS": "3",

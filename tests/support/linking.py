@@ -11,9 +11,9 @@ from functions.account_linking.http import respond as linking_respond
 from functions.account_linking.identity import SignInFailed
 from functions.fulfillment.firestore_store import FirestoreStore
 from functions.fulfillment.webhook import respond as fulfillment_respond
+from tests.support.emulator import PROJECT
 from tests.support.world import intent
 
-PROJECT = "demo-linking"
 GOOGLE = f"https://oauth-redirect.googleusercontent.com/r/{PROJECT}"
 SECRET = "client-secret-for-tests"
 USER_ADDRESS = "192.0.2.10"
