@@ -49,6 +49,8 @@ class MemoryLedger:
         self._last = 0
         """The newest version given so far: versions only grow, as Firestore's commit times."""
         self.counts: dict[str, dict[str, int]] = {}
+        self._homes: dict[str, set[str]] = {}
+        """User id -> the paths of its device documents (a query reads one home, not all)."""
         self.operation: Callable[[int, int], None] = lambda reads, writes: None
         """Called with (documents read, documents written) after every round trip, once its
         effect is done: a simulation spends the round trip's latency there, never while a read
@@ -69,12 +71,16 @@ class MemoryLedger:
             version = self._last = max(self.clock(), self._last + 1)
             self.documents[path] = copy.deepcopy(document)
             self.versions[path] = version
+            if user_id := _device_owner(path):
+                self._homes.setdefault(user_id, set()).add(path)
             return version
 
     def delete(self, path: str) -> None:
         with self._lock:
             self.documents.pop(path, None)
             self.versions.pop(path, None)
+            if user_id := _device_owner(path):
+                self._homes.get(user_id, set()).discard(path)
 
     def link(self, user_id: str, linked_at: datetime) -> None:
         with self._lock:
@@ -101,11 +107,7 @@ class MemoryLedger:
     def devices(self, user_id: str, limit: int | None = None) -> tuple[dict[str, DeviceRead], int]:
         prefix = f"{USERS}/{user_id}/{DEVICES}/"
         with self._lock:
-            paths = sorted(
-                path
-                for path in self.documents
-                if path.startswith(prefix) and "/" not in path[len(prefix) :]
-            )[:limit]
+            paths = sorted(self._homes.get(user_id, ()))[:limit]
             found = {
                 path[len(prefix) :]: DeviceRead(
                     copy.deepcopy(self.documents[path]), self.versions[path]
@@ -227,3 +229,9 @@ class MemoryLedger:
             )[:limit]
             self._op(reads=max(1, len(found)))
             return found
+
+
+def _device_owner(path: str) -> str | None:
+    """The user id of a device document's path (``users/{user}/devices/{device}``), else None."""
+    parts = path.split("/")
+    return parts[1] if len(parts) == 4 and parts[0] == USERS and parts[2] == DEVICES else None
