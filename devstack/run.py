@@ -192,6 +192,8 @@ def main(argv: list[str]) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        for again in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+            signal.signal(again, signal.SIG_IGN)  # a second Ctrl-C must not cut the stop short
         with contextlib.suppress(OSError):  # after a hangup the terminal is gone
             print("stopping ...", flush=True)
         demo.stop()

@@ -1,5 +1,5 @@
 """`make run`'s stack starts, answers the curl command it prints, refuses a second start, and
-stops everything on Ctrl-C and on a hangup (the terminal closed)."""
+stops everything on Ctrl-C (pressed twice) and on a hangup (the terminal closed)."""
 
 import contextlib
 import json
@@ -174,6 +174,9 @@ def test_local_stack_answers_its_own_curl_command(stop: signal.Signals) -> None:
             assert process.stdout is not None
             process.stdout.close()  # the terminal is gone: printing now fails
         process.send_signal(stop)
+        if stop == signal.SIGINT:
+            time.sleep(0.5)
+            process.send_signal(stop)  # an impatient second Ctrl-C, while it stops
         process.wait(timeout=60)
     assert process.returncode == 0
     assert not STATE_FILE.exists()
