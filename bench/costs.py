@@ -29,7 +29,7 @@ from typing import Any
 
 from bench.counting import Counts, FirestoreCounter, counted_client
 from bench.fulfillment import answer_commands, body, seed
-from devstack.emulators import start_firestore
+from devstack.emulators import launch_firestore
 from devstack.local import ROOT
 from functions.account_linking.firestore_records import FirestoreRecords
 from functions.account_linking.http import HttpRequest, Linking
@@ -447,7 +447,7 @@ def single_calls(setup: Setup, repeat: int) -> list[Row]:
 
 def run(repeat: int, rate_seconds: float, users: int) -> list[dict[str, Any]]:
     logs = Path(tempfile.mkdtemp(prefix="costs-"))
-    emulator = start_firestore(PROJECT, logs / "firestore.log")
+    emulator = launch_firestore(PROJECT, logs / "firestore.log").ready()
     os.environ.update(FIRESTORE_EMULATOR_HOST=emulator.host, GOOGLE_CLOUD_PROJECT=PROJECT)
     functions_log = (logs / "functions.log").open("w")
     print(f"the functions' log lines: {functions_log.name}", flush=True)

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.cpu import cpu_seconds
-from devstack.emulators import free_port, start_firestore, stop_group, wait_for_http
+from devstack.emulators import free_port, launch_firestore, stop_group, wait_for_http
 from devstack.local import ROOT
 from functions.core import tokens
 
@@ -376,7 +376,7 @@ class Bench:
 
 def run(blocks: int, per_block: int, seconds: float, colds: int) -> list[dict[str, Any]]:
     logs = Path(tempfile.mkdtemp(prefix="bench-"))
-    emulator = start_firestore(PROJECT, logs / "firestore.log")
+    emulator = launch_firestore(PROJECT, logs / "firestore.log").ready()
     env = {**os.environ, "FIRESTORE_EMULATOR_HOST": emulator.host, "GOOGLE_CLOUD_PROJECT": PROJECT}
     os.environ.update(FIRESTORE_EMULATOR_HOST=emulator.host, GOOGLE_CLOUD_PROJECT=PROJECT)
     servers = []

@@ -28,7 +28,7 @@ from typing import Any
 from google.cloud import firestore
 
 from bench.cpu import cpu_seconds
-from devstack.emulators import start_firestore
+from devstack.emulators import launch_firestore
 from devstack.stack import DEVICE_PATTERN, LocalStack, register_trigger
 from functions.core.firestore import get_in_order
 
@@ -210,9 +210,9 @@ def trigger_floor(rate: float, seconds: float, devices: int, logs: Path) -> dict
     receiver.arrivals = []  # type: ignore[attr-defined]
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     project = f"demo-floor-{uuid.uuid4().hex[:6]}"
-    emulator = start_firestore(
+    emulator = launch_firestore(
         project, logs / "floor-firestore.log", functions_host=f"127.0.0.1:{receiver.server_port}"
-    )
+    ).ready()
     try:
         register_trigger(emulator.host, project, "floor", DEVICE_PATTERN)
         client = firestore_client(project, emulator.host)

@@ -77,11 +77,6 @@ def firebase_command() -> Path:
     return FIREBASE_BIN
 
 
-def start_auth_emulator(project: str, log_path: Path, *, port: int | None = None) -> AuthEmulator:
-    """The Firebase Auth emulator once it answers (``launch_auth_emulator`` says what it is)."""
-    return launch_auth_emulator(project, log_path, port=port).ready()
-
-
 def launch_auth_emulator(project: str, log_path: Path, *, port: int | None = None) -> AuthEmulator:
     """The Firebase Auth emulator for a ``demo-`` project on 127.0.0.1 (a free port unless given;
     firebase.json's is ``emulator_address("auth")[1]``), launched: ``.ready()`` waits until it

@@ -159,20 +159,6 @@ def wait_for_http(url: str, process: subprocess.Popen[bytes], timeout: float = 6
     raise RuntimeError(f"{url} did not answer within {timeout} s")
 
 
-def start_firestore(
-    project: str,
-    log_path: Path,
-    *,
-    port: int | None = None,
-    rules: Path | None = None,
-    functions_host: str | None = None,
-) -> Emulator:
-    """The Firestore emulator once it answers (``launch_firestore`` says what it is)."""
-    return launch_firestore(
-        project, log_path, port=port, rules=rules, functions_host=functions_host
-    ).ready()
-
-
 def launch_firestore(
     project: str,
     log_path: Path,

@@ -150,17 +150,17 @@ class LocalStack:
         """Launch every process first, then wait for them all: the Auth emulator's start is
         seconds of CPU, and the others start on the second core meanwhile. Every address is
         known before anything answers (the ports are chosen up front)."""
+        if self.shared_auth and self.shared_auth.project != self.project:
+            raise ValueError(f"the shared Auth emulator is {self.shared_auth.project}'s")
         self._eventarc_log = (self.logs / "eventarc.log").open("a")
         self.eventarc = EventarcRelay(
             self.ports.written, concurrency=self.eventarc_concurrency, log=self._eventarc_log
         ).start(self.ports.eventarc)
+        if self.shared_auth:
+            delete_accounts(self.shared_auth.host, self.project)
         self.auth = self.shared_auth or launch_auth_emulator(
             self.project, self.logs / "auth.log", port=self.ports.auth
         )
-        if self.shared_auth:
-            if self.shared_auth.project != self.project:
-                raise ValueError(f"the shared Auth emulator is {self.shared_auth.project}'s")
-            delete_accounts(self.shared_auth.host, self.project)
         self.pubsub = launch_pubsub(self.project, self.logs / "pubsub.log", port=self.ports.pubsub)
         self.firestore = launch_firestore(
             self.project,

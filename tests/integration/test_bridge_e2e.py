@@ -10,7 +10,6 @@ import json
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,10 +24,10 @@ from bridge.speaker.client import SpeakerClient
 from bridge.speaker.discovery import StaticDiscovery
 from bridge.speaker.pins import PinStore
 from bridge.speaker.tokens import HomeGraphTokens
-from devstack.auth_emulator import API_KEY, AuthEmulator
+from devstack.auth_emulator import API_KEY
 from devstack.fake_speaker import FakeSpeaker
 from devstack.stack import LocalStack
-from tests.support.emulator import PROJECT
+from tests.support.emulator import PROJECT, NewStack
 from tests.support.waiting import eventually
 from tests.support.world import light
 
@@ -39,19 +38,12 @@ DND = "bedroom-dnd"
 
 
 @pytest.fixture(scope="module")
-def stack(
-    tmp_path_factory: pytest.TempPathFactory, auth_emulator: AuthEmulator
-) -> Iterator[LocalStack]:
+def stack(new_stack: NewStack) -> Iterator[LocalStack]:
     settings = {
         "REQUEST_SYNC_MIN_INTERVAL_SECONDS": "1",
         "NEW_USER_GRACE_SECONDS": "0",
     }
-    with LocalStack(
-        PROJECT,
-        Path(tmp_path_factory.mktemp("stack")),
-        settings=settings,
-        shared_auth=auth_emulator,
-    ) as stack:
+    with new_stack(settings) as stack:
         yield stack
 
 

@@ -15,8 +15,8 @@ import pytest
 from devstack.auth_emulator import (
     AuthApiError,
     create_user,
+    launch_auth_emulator,
     sign_in_with_password,
-    start_auth_emulator,
     token_claims,
 )
 from devstack.browser import launch_browser
@@ -72,7 +72,7 @@ def token(monkeypatch: pytest.MonkeyPatch) -> str:
 
 
 def test_auth_emulator_signs_in_with_password_and_stops_cleanly(tmp_path, token):
-    emulator = start_auth_emulator(PROJECT, tmp_path / "auth.log")
+    emulator = launch_auth_emulator(PROJECT, tmp_path / "auth.log").ready()
     workdir = getattr(emulator, "workdir", None)
     try:
         running = started_processes(token)

@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from google.cloud import firestore
 
-from devstack.auth_emulator import AuthEmulator
 from devstack.demo_home import DEMO_DEVICES, seed
 from devstack.device_backend import BRIDGED, Reaction
 from devstack.device_backend import DeviceBackend as Backend
@@ -24,7 +23,7 @@ from devstack.pin import main as pin_main
 from devstack.pin import set_pin
 from devstack.stack import LocalStack
 from functions.devices.backend import COMMANDS, ExecutionPolicy, command_record
-from tests.support.emulator import PROJECT
+from tests.support.emulator import PROJECT, NewStack
 from tests.support.waiting import eventually
 from tests.support.world import execute_body, intent
 
@@ -35,20 +34,13 @@ C = "action.devices.commands."
 
 
 @pytest.fixture(scope="module")
-def stack(
-    tmp_path_factory: pytest.TempPathFactory, auth_emulator: AuthEmulator
-) -> Iterator[LocalStack]:
+def stack(new_stack: NewStack) -> Iterator[LocalStack]:
     settings = {
         "REQUEST_SYNC_MIN_INTERVAL_SECONDS": "2",
         "NEW_USER_GRACE_SECONDS": "0",
         "HOMEGRAPH_TIMEOUT_SECONDS": "2",
     }
-    with LocalStack(
-        PROJECT,
-        Path(tmp_path_factory.mktemp("stack")),
-        settings=settings,
-        shared_auth=auth_emulator,
-    ) as stack:
+    with new_stack(settings) as stack:
         yield stack
 
 

@@ -12,18 +12,15 @@ import json
 import re
 import urllib.parse
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Page, expect
 
-from devstack.auth_emulator import AuthEmulator
 from devstack.browser import launch_browser
 from devstack.demo_stack import DEMO_PIN, Demo
-from devstack.stack import LocalStack
 from functions.devices.pins import pin_record
-from tests.support.emulator import PROJECT
+from tests.support.emulator import NewStack
 
 USER = "demo"
 WAIT = 30_000
@@ -31,12 +28,11 @@ WAIT = 30_000
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory, auth_emulator: AuthEmulator) -> Iterator[Demo]:
-    logs = Path(tmp_path_factory.mktemp("home-page"))
+def demo(new_stack: NewStack) -> Iterator[Demo]:
     settings = {"REQUEST_SYNC_MIN_INTERVAL_SECONDS": "1"}
     with (
-        LocalStack(PROJECT, logs, settings=settings, shared_auth=auth_emulator) as stack,
-        Demo(stack, logs, bridge_poll=1.0) as demo,
+        new_stack(settings) as stack,
+        Demo(stack, stack.logs, bridge_poll=1.0) as demo,
     ):
         yield demo
 

@@ -9,32 +9,23 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from devstack.auth_emulator import AuthEmulator
 from devstack.browser import launch_browser
 from devstack.google_linking import LinkingFailed
 from devstack.stack import LocalStack
 from functions.fulfillment.webhook import respond
-from tests.support.emulator import PROJECT
+from tests.support.emulator import NewStack
 from tests.support.world import intent, light
 
 
 @pytest.fixture(scope="module")
-def stack(
-    tmp_path_factory: pytest.TempPathFactory, auth_emulator: AuthEmulator
-) -> Iterator[LocalStack]:
+def stack(new_stack: NewStack) -> Iterator[LocalStack]:
     """The local stack with signed tokens, as `make run` and a deployment have them."""
     settings = {"TOKEN_MAC_KEY": secrets.token_urlsafe(48)}
-    with LocalStack(
-        PROJECT,
-        Path(tmp_path_factory.mktemp("linking")),
-        settings=settings,
-        shared_auth=auth_emulator,
-    ) as stack:
+    with new_stack(settings) as stack:
         yield stack
 
 

@@ -13,21 +13,20 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 from google.cloud import firestore
 
 from bridge.credential import provision
-from devstack.auth_emulator import API_KEY, AuthEmulator
+from devstack.auth_emulator import API_KEY
 from devstack.bridge_process import BridgeProcess
 from devstack.emulators import free_ports
 from devstack.fake_speaker import FakeSpeaker
 from devstack.local_platform import LocalPlatform, build
 from devstack.stack import LocalStack
 from functions.devices.pins import pin_record
-from tests.support.emulator import PROJECT
+from tests.support.emulator import PROJECT, NewStack
 from tests.support.waiting import eventually
 
 HOME = "local-home"
@@ -36,19 +35,12 @@ ON_OFF = "action.devices.commands.OnOff"
 
 
 @pytest.fixture(scope="module")
-def stack(
-    tmp_path_factory: pytest.TempPathFactory, auth_emulator: AuthEmulator
-) -> Iterator[LocalStack]:
+def stack(new_stack: NewStack) -> Iterator[LocalStack]:
     settings = {
         "REQUEST_SYNC_MIN_INTERVAL_SECONDS": "1",
         "NEW_USER_GRACE_SECONDS": "0",
     }
-    with LocalStack(
-        PROJECT,
-        Path(tmp_path_factory.mktemp("stack")),
-        settings=settings,
-        shared_auth=auth_emulator,
-    ) as stack:
+    with new_stack(settings) as stack:
         yield stack
 
 

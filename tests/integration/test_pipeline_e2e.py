@@ -7,18 +7,16 @@ import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 from google.cloud import firestore, pubsub_v1  # type: ignore[attr-defined]
 
-from devstack.auth_emulator import AuthEmulator
 from devstack.homegraph_server import Faults
 from devstack.stack import TOPIC, LocalStack
 from functions.core.logs import user_ref
 from tests.support import devices as backend_cases
-from tests.support.emulator import PROJECT
+from tests.support.emulator import PROJECT, NewStack
 from tests.support.waiting import eventually
 from tests.support.world import intent, light
 
@@ -27,9 +25,7 @@ REPORT_PATH = "/v1/devices:reportStateAndNotification"
 
 
 @pytest.fixture(scope="module")
-def stack(
-    tmp_path_factory: pytest.TempPathFactory, auth_emulator: AuthEmulator
-) -> Iterator[LocalStack]:
+def stack(new_stack: NewStack) -> Iterator[LocalStack]:
     settings = {
         "REQUEST_SYNC_MIN_INTERVAL_SECONDS": "2",
         "NEW_USER_GRACE_SECONDS": "3",
@@ -37,12 +33,7 @@ def stack(
         "HOMEGRAPH_RETRY_SECONDS": "4",
         "ACCURACY_SETTLED_SECONDS": "1",
     }
-    with LocalStack(
-        PROJECT,
-        Path(tmp_path_factory.mktemp("stack")),
-        settings=settings,
-        shared_auth=auth_emulator,
-    ) as stack:
+    with new_stack(settings) as stack:
         yield stack
 
 

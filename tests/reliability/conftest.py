@@ -7,26 +7,21 @@ default in pyproject.toml) and run with ``make soak``. Every test records its fi
 
 import os
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from devstack.auth_emulator import AuthEmulator
 from devstack.stack import LocalStack
 from tests.support import figures
-from tests.support.emulator import PROJECT
+from tests.support.emulator import NewStack
 from tests.support.figures import SETTINGS
 
 
 @pytest.fixture(scope="package")
-def stack(
-    tmp_path_factory: pytest.TempPathFactory, auth_emulator: AuthEmulator
-) -> Iterator[LocalStack]:
+def stack(new_stack: NewStack) -> Iterator[LocalStack]:
     """The full local stack (emulators, the four functions, local Google side), started once
     for the package and stopped after its last test; the environment is restored."""
     saved = dict(os.environ)
-    logs = Path(tmp_path_factory.mktemp("reliability"))
-    stack = LocalStack(PROJECT, logs, settings=SETTINGS, shared_auth=auth_emulator)
+    stack = new_stack(SETTINGS)
     try:
         yield stack.start()
     finally:

@@ -4,24 +4,26 @@ start is seconds of CPU (the local stacks use it instead of starting their own).
 started on first use by a test that needs it and stopped at the end."""
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from google.cloud import firestore
 
-from devstack.auth_emulator import AuthEmulator, start_auth_emulator
-from devstack.emulators import Emulator, start_firestore
+from devstack.auth_emulator import AuthEmulator, launch_auth_emulator
+from devstack.emulators import Emulator, launch_firestore
+from devstack.stack import LocalStack
 from functions.fulfillment.firestore_store import FirestoreStore
 
 PROJECT = "demo-smarthome-test"
+NewStack = Callable[[dict[str, str]], LocalStack]
 ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
 def firestore_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Emulator]:
     log = tmp_path_factory.mktemp("emulators") / "firestore.log"
-    emulator = start_firestore(PROJECT, log, rules=ROOT / "firestore.rules")
+    emulator = launch_firestore(PROJECT, log, rules=ROOT / "firestore.rules").ready()
     saved = {k: os.environ.get(k) for k in ("FIRESTORE_EMULATOR_HOST", "GOOGLE_CLOUD_PROJECT")}
     os.environ.update(FIRESTORE_EMULATOR_HOST=emulator.host, GOOGLE_CLOUD_PROJECT=PROJECT)
     try:
@@ -49,8 +51,21 @@ def store(client: firestore.Client) -> FirestoreStore:
 def auth_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AuthEmulator]:
     """The Auth emulator for PROJECT. A local stack for PROJECT given it as ``shared_auth``
     deletes its accounts when it starts; other users make their accounts unique."""
-    emulator = start_auth_emulator(PROJECT, tmp_path_factory.mktemp("auth") / "auth.log")
+    log = tmp_path_factory.mktemp("auth") / "auth.log"
+    emulator = launch_auth_emulator(PROJECT, log).ready()
     try:
         yield emulator
     finally:
         emulator.stop()
+
+
+@pytest.fixture(scope="session")
+def new_stack(tmp_path_factory: pytest.TempPathFactory, auth_emulator: AuthEmulator) -> NewStack:
+    """Makes a local stack for PROJECT with the given settings, on the run's Auth emulator; not
+    started (``with new_stack(settings) as stack:`` starts it and stops it)."""
+
+    def make(settings: dict[str, str]) -> LocalStack:
+        logs = Path(tmp_path_factory.mktemp("stack"))
+        return LocalStack(PROJECT, logs, settings=settings, shared_auth=auth_emulator)
+
+    return make
